@@ -1,0 +1,1 @@
+"""Face-to-face delivery of qualified signature certificates at a CCI pickup desk."""

@@ -1,0 +1,62 @@
+"""The life of a dossier, as an explicit state machine.
+
+A dossier is validated by the registration office (bureau d'enregistrement), then the
+holder is convoked to a withdrawal office. At the desk the appointment ends in a delivery,
+or in a refusal with a reason; a refused dossier may be convoked again. A cancelled or
+delivered dossier is closed.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from kiosk.domain.errors import StateError
+
+
+class DossierState(StrEnum):
+    VALIDATED = "validated"
+    CONVOKED = "convoked"
+    DELIVERED = "delivered"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS: dict[DossierState, str] = {
+    DossierState.VALIDATED: "Validé (en attente de convocation)",
+    DossierState.CONVOKED: "Convoqué",
+    DossierState.DELIVERED: "Remis",
+    DossierState.REFUSED: "Refusé",
+    DossierState.CANCELLED: "Annulé",
+}
+
+TRANSITIONS: dict[DossierState, frozenset[DossierState]] = {
+    DossierState.VALIDATED: frozenset({DossierState.CONVOKED, DossierState.CANCELLED}),
+    DossierState.CONVOKED: frozenset(
+        {DossierState.DELIVERED, DossierState.REFUSED, DossierState.CANCELLED}
+    ),
+    DossierState.REFUSED: frozenset({DossierState.CONVOKED, DossierState.CANCELLED}),
+    DossierState.DELIVERED: frozenset(),
+    DossierState.CANCELLED: frozenset(),
+}
+
+# States in which a holder may be received at the desk for a delivery.
+DELIVERABLE: frozenset[DossierState] = frozenset({DossierState.CONVOKED})
+
+
+def can_transition(current: DossierState, target: DossierState) -> bool:
+    return target in TRANSITIONS[current]
+
+
+def transition(current: DossierState, target: DossierState, reason: str | None = None) -> DossierState:
+    """Return ``target`` if the move is allowed; a refusal must give its reason."""
+    if not can_transition(current, target):
+        raise StateError(
+            f"Passage impossible de l'état « {current.label} » à l'état « {target.label} »."
+        )
+    if target is DossierState.REFUSED and not (reason and reason.strip()):
+        raise StateError("Un refus doit indiquer son motif.")
+    return target
