@@ -1,0 +1,131 @@
+"""Settings of one kiosk: from the environment, else from ``$KIOSK_HOME/kiosk.toml``.
+
+Every setting has a default that works on the demo machine. An invalid value stops the
+program with one French message naming the setting (exit code 2, see ``cli``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.domain.errors import ConfigError
+
+DEFAULT_PKCS11_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+
+
+@dataclass(frozen=True)
+class Argon2Params:
+    """Argon2id cost; defaults are OWASP's (19 MiB, 2 passes, 1 lane)."""
+
+    time_cost: int = 2
+    memory_kib: int = 19456
+    parallelism: int = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    """Folder holding the database, secrets, tokens, CA and receipts."""
+    database_url: str
+    """SQLAlchemy URL; default: SQLite file ``kiosk.db`` in the home (WAL, synchronous FULL)."""
+    site: str
+    """Code of the bureau de retrait this kiosk serves (e.g. ``BREST``)."""
+    kiosk_id: str
+    """Name of this kiosk in the audit log (several kiosks may serve one site)."""
+    pkcs11_module: str = DEFAULT_PKCS11_MODULE
+    """PKCS#11 module of the token readers (SoftHSM2 in the demo, e.g. OpenSC in production)."""
+    softhsm_conf: Path | None = None
+    """SOFTHSM2_CONF for the demo's SoftHSM tokens (set only when SoftHSM is the module)."""
+    idle_lock_seconds: int = 180
+    """Seconds without a key before the screen locks."""
+    login_max_failures: int = 5
+    """Failed logins before the login is locked."""
+    login_lock_minutes: int = 15
+    """How long a login stays locked."""
+    argon2: Argon2Params = field(default_factory=Argon2Params)
+    """Cost of the salted slow hashes of passwords and revocation answers."""
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.home / "secrets"
+
+    @property
+    def site_secret_file(self) -> Path:
+        return self.secrets_dir / "site.key"
+
+    def site_secret(self) -> bytes:
+        """Key of the keyed hashes (withdrawal numbers, document numbers) of this site."""
+        path = self.site_secret_file
+        try:
+            raw = path.read_text(encoding="ascii").strip()
+            key = bytes.fromhex(raw)
+        except FileNotFoundError:
+            raise ConfigError(
+                "secrets/site.key", f"fichier absent ({path}) : lancez « kiosk demo init »"
+            ) from None
+        except (ValueError, UnicodeDecodeError):
+            raise ConfigError("secrets/site.key", "contenu illisible (hexadécimal attendu)") from None
+        if len(key) < 32:
+            raise ConfigError("secrets/site.key", "clé trop courte (32 octets au moins)")
+        return key
+
+
+def _int(name: str, value: Any, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(name, f"nombre entier attendu, reçu « {value} »") from None
+    if not low <= number <= high:
+        raise ConfigError(name, f"doit être compris entre {low} et {high}")
+    return number
+
+
+def load_settings(env: Mapping[str, str] | None = None, home: Path | None = None) -> Settings:
+    """Read the settings; the environment wins over ``kiosk.toml``."""
+    env = os.environ if env is None else env
+    home = home or Path(env.get("KIOSK_HOME", "var/demo"))
+    home = home.expanduser().resolve()
+    file_values: dict[str, Any] = {}
+    toml_path = home / "kiosk.toml"
+    if toml_path.exists():
+        try:
+            file_values = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(str(toml_path), f"fichier TOML illisible ({exc})") from None
+
+    def get(key: str, default: Any, cast: Callable[[Any], Any] = str) -> Any:
+        env_key = "KIOSK_" + key.upper()
+        if env_key in env:
+            return cast(env[env_key])
+        return cast(file_values[key]) if key in file_values else default
+
+    database_url = get("database_url", f"sqlite:///{home / 'kiosk.db'}")
+    if not any(database_url.startswith(p) for p in ("sqlite://", "postgresql")):
+        raise ConfigError("KIOSK_DATABASE_URL", "seuls SQLite et PostgreSQL sont pris en charge")
+    site = get("site", "")
+    if not site:
+        raise ConfigError("KIOSK_SITE", "le bureau de retrait servi par ce kiosque est requis")
+    module = get("pkcs11_module", DEFAULT_PKCS11_MODULE)
+    softhsm_conf = get("softhsm_conf", None)
+    argon = Argon2Params(
+        time_cost=_int("KIOSK_ARGON2_TIME_COST", get("argon2_time_cost", 2), 1, 20),
+        memory_kib=_int("KIOSK_ARGON2_MEMORY_KIB", get("argon2_memory_kib", 19456), 8, 4_194_304),
+        parallelism=_int("KIOSK_ARGON2_PARALLELISM", get("argon2_parallelism", 1), 1, 16),
+    )
+    return Settings(
+        home=home,
+        database_url=database_url,
+        site=site.upper(),
+        kiosk_id=get("kiosk_id", os.uname().nodename),
+        pkcs11_module=module,
+        softhsm_conf=Path(softhsm_conf) if softhsm_conf else None,
+        idle_lock_seconds=_int("KIOSK_IDLE_LOCK_SECONDS", get("idle_lock_seconds", 180), 10, 86400),
+        login_max_failures=_int("KIOSK_LOGIN_MAX_FAILURES", get("login_max_failures", 5), 1, 100),
+        login_lock_minutes=_int("KIOSK_LOGIN_LOCK_MINUTES", get("login_lock_minutes", 15), 1, 1440),
+        argon2=argon,
+    )
