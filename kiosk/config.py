@@ -69,7 +69,9 @@ class Settings:
                 "secrets/site.key", f"fichier absent ({path}) : lancez « kiosk demo init »"
             ) from None
         except (ValueError, UnicodeDecodeError):
-            raise ConfigError("secrets/site.key", "contenu illisible (hexadécimal attendu)") from None
+            raise ConfigError(
+                "secrets/site.key", "contenu illisible (hexadécimal attendu)"
+            ) from None
         if len(key) < 32:
             raise ConfigError("secrets/site.key", "clé trop courte (32 octets au moins)")
         return key

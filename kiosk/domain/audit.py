@@ -111,13 +111,29 @@ def seal(
     """Turn a draft into the next event of the chain."""
     details = dict(draft.details or {})
     digest = event_hash(
-        seq, at, site, kiosk, draft.agent, draft.dossier_ref, draft.event_type,
-        draft.outcome, details, prev_hash,
+        seq,
+        at,
+        site,
+        kiosk,
+        draft.agent,
+        draft.dossier_ref,
+        draft.event_type,
+        draft.outcome,
+        details,
+        prev_hash,
     )
     return AuditEvent(
-        seq=seq, at=at, site=site, kiosk=kiosk, agent=draft.agent,
-        dossier_ref=draft.dossier_ref, event_type=draft.event_type, outcome=draft.outcome,
-        details=details, prev_hash=prev_hash, hash=digest,
+        seq=seq,
+        at=at,
+        site=site,
+        kiosk=kiosk,
+        agent=draft.agent,
+        dossier_ref=draft.dossier_ref,
+        event_type=draft.event_type,
+        outcome=draft.outcome,
+        details=details,
+        prev_hash=prev_hash,
+        hash=digest,
     )
 
 
@@ -152,8 +168,16 @@ def verify_chain(events: Iterable[AuditEvent]) -> ChainReport:
                 False, checked, ev.seq, "ne suit pas l'événement précédent (chaînage rompu)"
             )
         recomputed = event_hash(
-            ev.seq, ev.at, ev.site, ev.kiosk, ev.agent, ev.dossier_ref, ev.event_type,
-            ev.outcome, ev.details, ev.prev_hash,
+            ev.seq,
+            ev.at,
+            ev.site,
+            ev.kiosk,
+            ev.agent,
+            ev.dossier_ref,
+            ev.event_type,
+            ev.outcome,
+            ev.details,
+            ev.prev_hash,
         )
         if recomputed != ev.hash:
             return ChainReport(False, checked, ev.seq, "contenu modifié (empreinte invalide)")

@@ -51,7 +51,9 @@ def can_transition(current: DossierState, target: DossierState) -> bool:
     return target in TRANSITIONS[current]
 
 
-def transition(current: DossierState, target: DossierState, reason: str | None = None) -> DossierState:
+def transition(
+    current: DossierState, target: DossierState, reason: str | None = None
+) -> DossierState:
     """Return ``target`` if the move is allowed; a refusal must give its reason."""
     if not can_transition(current, target):
         raise StateError(

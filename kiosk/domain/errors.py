@@ -60,5 +60,7 @@ class ImportFileError(KioskError):
 
     def __init__(self, problems: list[str]) -> None:
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"Fichier refusé, rien n'a été importé ({len(problems)} erreur(s)) :\n{lines}")
+        super().__init__(
+            f"Fichier refusé, rien n'a été importé ({len(problems)} erreur(s)) :\n{lines}"
+        )
         self.problems = problems

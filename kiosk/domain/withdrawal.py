@@ -74,13 +74,21 @@ def inspect(raw: str) -> TypedCode:
         ok = len(cleaned) >= LEGACY_MIN
         msg = "Ancien numéro de retrait (numérique)." if ok else f"{len(cleaned)} chiffre(s)…"
         return TypedCode(len(cleaned), ok, ok, msg)
+    bad = next((ch for ch in cleaned if ch == "U" or _symbol(ch) is None), None)
+    if bad is not None:
+        return TypedCode(len(cleaned), False, False, f"Caractère invalide : « {bad} ».")
+    if len(cleaned) < CODE_LENGTH:
+        return TypedCode(len(cleaned), False, False, f"{len(cleaned)} / {CODE_LENGTH}")
     try:
         parse(raw)
     except ValidationError as exc:
-        if len(cleaned) < CODE_LENGTH and "caractère" not in exc.message.lower():
-            return TypedCode(len(cleaned), False, False, f"{len(cleaned)} / {CODE_LENGTH}")
-        return TypedCode(len(cleaned), len(cleaned) >= CODE_LENGTH, False, exc.message)
+        return TypedCode(len(cleaned), True, False, exc.message)
     return TypedCode(CODE_LENGTH, True, True, "Code complet, caractère de contrôle correct.")
+
+
+def _symbol(ch: str) -> str | None:
+    ch = _ALIASES.get(ch, ch)
+    return ch if ch in CHECK_ALPHABET else None
 
 
 def parse(raw: str) -> str:
@@ -89,7 +97,7 @@ def parse(raw: str) -> str:
     if cleaned.isdigit() and LEGACY_MIN <= len(cleaned) <= LEGACY_MAX:
         return cleaned
     for ch in cleaned:
-        if ch == "U" or (ch not in CHECK_ALPHABET and ch not in _ALIASES):
+        if ch == "U" or _symbol(ch) is None:
             raise ValidationError(f"Le code de retrait contient un caractère invalide : « {ch} ».")
     cleaned = "".join(_ALIASES.get(ch, ch) for ch in cleaned)
     if len(cleaned) != CODE_LENGTH:

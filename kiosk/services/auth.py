@@ -53,7 +53,9 @@ class AuthService:
                 raise AuthError(WRONG_CREDENTIALS)
             if agent.locked_until is not None and agent.locked_until > now:
                 uow.audit.append(
-                    AuditDraft("agent.login", Outcome.REFUSED, agent.login, details={"reason": "locked"})
+                    AuditDraft(
+                        "agent.login", Outcome.REFUSED, agent.login, details={"reason": "locked"}
+                    )
                 )
                 uow.commit()
                 minutes = max(1, int((agent.locked_until - now).total_seconds() // 60) + 1)
@@ -71,14 +73,18 @@ class AuthService:
                 uow.agents.save(agent)
                 uow.audit.append(
                     AuditDraft(
-                        "agent.login", Outcome.FAILURE, agent.login,
+                        "agent.login",
+                        Outcome.FAILURE,
+                        agent.login,
                         details={"reason": "wrong_password", "failures": failures},
                     )
                 )
                 if locked:
                     uow.audit.append(
                         AuditDraft(
-                            "agent.locked", Outcome.SUCCESS, agent.login,
+                            "agent.locked",
+                            Outcome.SUCCESS,
+                            agent.login,
                             details={"minutes": int(self._lock.total_seconds() // 60)},
                         )
                     )
@@ -94,7 +100,9 @@ class AuthService:
             agent = replace(agent, failed_logins=0, locked_until=None)
             uow.agents.save(agent)
             uow.audit.append(
-                AuditDraft("agent.login", Outcome.SUCCESS, agent.login, details={"role": agent.role.value})
+                AuditDraft(
+                    "agent.login", Outcome.SUCCESS, agent.login, details={"role": agent.role.value}
+                )
             )
             uow.commit()
             return AgentSession(agent.login, agent.display_name, agent.role, agent.office_code)
@@ -102,7 +110,9 @@ class AuthService:
     def logout(self, session: AgentSession, reason: str = "manual") -> None:
         with self._uow() as uow:
             uow.audit.append(
-                AuditDraft("agent.logout", Outcome.SUCCESS, session.login, details={"reason": reason})
+                AuditDraft(
+                    "agent.logout", Outcome.SUCCESS, session.login, details={"reason": reason}
+                )
             )
             uow.commit()
 

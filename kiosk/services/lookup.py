@@ -25,8 +25,12 @@ class LookupService:
         except ValidationError:
             with self._uow() as uow:
                 uow.audit.append(
-                    AuditDraft("dossier.lookup", Outcome.REFUSED, session.login,
-                               details={"reason": "malformed_code"})
+                    AuditDraft(
+                        "dossier.lookup",
+                        Outcome.REFUSED,
+                        session.login,
+                        details={"reason": "malformed_code"},
+                    )
                 )
                 uow.commit()
             raise
@@ -36,7 +40,9 @@ class LookupService:
                 reason = "unknown_code" if dossier is None else "other_office"
                 uow.audit.append(
                     AuditDraft(
-                        "dossier.lookup", Outcome.FAILURE, session.login,
+                        "dossier.lookup",
+                        Outcome.FAILURE,
+                        session.login,
                         dossier.reference if dossier else None,
                         {"reason": reason, "office": session.office_code},
                     )
@@ -45,7 +51,10 @@ class LookupService:
                 raise NotFoundError(NOT_FOUND)
             uow.audit.append(
                 AuditDraft(
-                    "dossier.lookup", Outcome.SUCCESS, session.login, dossier.reference,
+                    "dossier.lookup",
+                    Outcome.SUCCESS,
+                    session.login,
+                    dossier.reference,
                     {"state": dossier.state.value, "office": dossier.office_code},
                 )
             )
