@@ -1,0 +1,255 @@
+"""In-memory implementations of the ports, for fast tests and UI work without a database.
+
+NOT for production: ``FakeHasher`` is one salted SHA-256 with no work factor, so that a
+test can log in a thousand times in a second. Everything else behaves like the real adapters:
+a unit of work sees its own changes, publishes them only on ``commit`` and drops them
+otherwise; the audit log seals events into the same hash chain as the database does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from types import TracebackType
+from typing import Self
+
+from kiosk.domain.audit import GENESIS_HASH, AuditDraft, AuditEvent, seal
+from kiosk.domain.dossier_state import DossierState
+from kiosk.domain.errors import NotFoundError, StorageError
+from kiosk.domain.model import Agent, Dossier, Office
+from kiosk.domain.ports import (
+    AgentRepository,
+    AuditLog,
+    Clock,
+    DossierRepository,
+    OfficeRepository,
+)
+
+FAKE_PREFIX = "fake$"
+
+
+class FakeHasher:
+    """``fake$<salt>$<sha256(salt:secret)>``. Fast on purpose: tests only."""
+
+    def hash(self, secret: str) -> str:
+        salt = secrets.token_hex(8)
+        return f"{FAKE_PREFIX}{salt}${self._digest(salt, secret)}"
+
+    def verify(self, stored: str, secret: str) -> bool:
+        if not stored.startswith(FAKE_PREFIX):
+            return False
+        salt, _, digest = stored.removeprefix(FAKE_PREFIX).partition("$")
+        return hmac.compare_digest(digest, self._digest(salt, secret))
+
+    def needs_rehash(self, stored: str) -> bool:
+        return not stored.startswith(FAKE_PREFIX)
+
+    @staticmethod
+    def _digest(salt: str, secret: str) -> str:
+        return hashlib.sha256(f"{salt}:{secret}".encode()).hexdigest()
+
+
+class FixedClock:
+    """A clock that moves only when told to, so lockouts and snapshots are reproducible."""
+
+    def __init__(self, at: datetime | None = None) -> None:
+        self._at = at or datetime(2026, 4, 14, 8, 0, tzinfo=UTC)
+        if self._at.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._at
+
+    def advance(self, delta: timedelta) -> None:
+        with self._lock:
+            self._at += delta
+
+    def set(self, at: datetime) -> None:
+        with self._lock:
+            self._at = at
+
+
+@dataclass
+class MemoryState:
+    """Everything a database would hold. Values are frozen dataclasses, so copying the
+    containers is enough to snapshot it."""
+
+    offices: dict[str, Office] = field(default_factory=dict)
+    dossiers: dict[str, Dossier] = field(default_factory=dict)
+    code_hashes: dict[str, str] = field(default_factory=dict)  # keyed hash -> reference
+    agents: dict[str, Agent] = field(default_factory=dict)
+    audit: list[AuditEvent] = field(default_factory=list)
+
+    def copy(self) -> MemoryState:
+        return MemoryState(
+            dict(self.offices),
+            dict(self.dossiers),
+            dict(self.code_hashes),
+            dict(self.agents),
+            list(self.audit),
+        )
+
+
+class MemoryOfficeRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    def get(self, code: str) -> Office | None:
+        return self._state.offices.get(code)
+
+    def upsert(self, office: Office) -> None:
+        self._state.offices[office.code] = office
+
+    def list(self) -> Sequence[Office]:
+        return sorted(self._state.offices.values(), key=lambda o: o.code)
+
+
+class MemoryDossierRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    def get(self, reference: str) -> Dossier | None:
+        return self._state.dossiers.get(reference)
+
+    def find_by_code_hash(self, code_hash: str) -> Dossier | None:
+        reference = self._state.code_hashes.get(code_hash)
+        return None if reference is None else self._state.dossiers.get(reference)
+
+    def add(self, dossier: Dossier, code_hashes: Sequence[str]) -> None:
+        if dossier.reference in self._state.dossiers:
+            raise StorageError(f"Le dossier {dossier.reference} existe déjà.")
+        if any(h in self._state.code_hashes for h in code_hashes):
+            raise StorageError(f"Un code de retrait du dossier {dossier.reference} est déjà pris.")
+        self._state.dossiers[dossier.reference] = dossier
+        for code_hash in code_hashes:
+            self._state.code_hashes[code_hash] = dossier.reference
+
+    def set_state(self, reference: str, state: DossierState, reason: str | None) -> None:
+        dossier = self._state.dossiers.get(reference)
+        if dossier is None:
+            raise NotFoundError(f"Dossier {reference} introuvable.")
+        self._state.dossiers[reference] = replace(dossier, state=state, refusal_reason=reason)
+
+    def convocations(self, office_code: str, day: date) -> Sequence[Dossier]:
+        found = [
+            d
+            for d in self._state.dossiers.values()
+            if d.office_code == office_code
+            and d.convocation_at is not None
+            and d.convocation_at.date() == day
+        ]
+        return sorted(found, key=lambda d: (d.convocation_at, d.reference))
+
+    def count(self) -> int:
+        return len(self._state.dossiers)
+
+
+class MemoryAgentRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    def get(self, login: str) -> Agent | None:
+        return self._state.agents.get(login)
+
+    def add(self, agent: Agent) -> None:
+        if agent.login in self._state.agents:
+            raise StorageError(f"L'identifiant {agent.login} existe déjà.")
+        self._state.agents[agent.login] = agent
+
+    def save(self, agent: Agent) -> None:
+        if agent.login not in self._state.agents:
+            raise NotFoundError(f"Agent {agent.login} introuvable.")
+        self._state.agents[agent.login] = agent
+
+
+class MemoryAuditLog:
+    def __init__(self, state: MemoryState, clock: Clock, site: str, kiosk: str) -> None:
+        self._state = state
+        self._clock = clock
+        self._site = site
+        self._kiosk = kiosk
+
+    def append(self, draft: AuditDraft) -> AuditEvent:
+        chain = self._state.audit
+        prev_hash = chain[-1].hash if chain else GENESIS_HASH
+        event = seal(draft, len(chain) + 1, self._clock.now(), self._site, self._kiosk, prev_hash)
+        chain.append(event)
+        return event
+
+    def events(self, start_seq: int = 1) -> Iterator[AuditEvent]:
+        return iter(list(self._state.audit[max(0, start_seq - 1) :]))
+
+    def count(self) -> int:
+        return len(self._state.audit)
+
+
+class MemoryUnitOfWork:
+    """One transaction. Transactions are serialised by the factory's lock, as SQLite would."""
+
+    offices: OfficeRepository
+    dossiers: DossierRepository
+    agents: AgentRepository
+    audit: AuditLog
+
+    def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
+        self._factory = factory
+        self._working = MemoryState()
+        self._bind(self._working)
+
+    def _bind(self, state: MemoryState) -> None:
+        f = self._factory
+        self.offices = MemoryOfficeRepository(state)
+        self.dossiers = MemoryDossierRepository(state)
+        self.agents = MemoryAgentRepository(state)
+        self.audit = MemoryAuditLog(state, f.clock, f.site, f.kiosk_id)
+
+    def __enter__(self) -> Self:
+        self._factory.lock.acquire()
+        self._working = self._factory.state.copy()
+        self._bind(self._working)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._factory.lock.release()
+
+    def commit(self) -> None:
+        if self._factory.fail_commits:
+            raise StorageError("Enregistrement impossible : la base de données ne répond pas.")
+        self._factory.state = self._working.copy()
+
+    def rollback(self) -> None:
+        self._working = self._factory.state.copy()
+        self._bind(self._working)
+
+
+class MemoryUnitOfWorkFactory:
+    """The in-memory "database". ``fail_commits`` makes every commit raise StorageError,
+    to test how a front end tells a person that nothing was saved."""
+
+    def __init__(self, clock: Clock, site: str = "TEST", kiosk_id: str = "kiosk-test") -> None:
+        self.clock = clock
+        self.site = site
+        self.kiosk_id = kiosk_id
+        self.state = MemoryState()
+        self.lock = threading.RLock()
+        self.fail_commits = False
+
+    def __call__(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self)
+
+    def audit_events(self) -> list[AuditEvent]:
+        """The committed audit chain (a convenience for tests)."""
+        with self.lock:
+            return list(self.state.audit)
