@@ -1,0 +1,124 @@
+"""The hardware token (USB key, smart card) as the services see it.
+
+Tokens are named by serial number, never by slot: slots move when a token is initialised.
+A blank token may report an empty serial (SoftHSM's free slot does); ``initialise`` then
+acts on the first blank token without a serial and returns the serial it got.
+
+Errors are ``KioskError`` families with French messages that never carry a PIN; the
+subclasses below let a service tell a wrong PIN (ask again) from a locked PIN or a pulled
+token (take another token, or plug it back and start the step again).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from kiosk.domain.certificates import SubjectSpec
+from kiosk.domain.errors import AuthError, DeviceError
+from kiosk.domain.model import KeyAlgorithm
+
+
+class PinIncorrectError(AuthError):
+    def __init__(self, *, final_try: bool = False, so: bool = False) -> None:
+        message = "Code PIN administrateur (SO) incorrect." if so else "Code PIN incorrect."
+        if final_try:
+            message += " Attention : il ne reste qu'un essai avant le blocage du support."
+        super().__init__(message)
+        self.final_try = final_try
+
+
+class PinLockedError(DeviceError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Code PIN bloqué : ce support ne peut plus être utilisé. Prenez un autre support."
+        )
+
+
+class TokenRemovedError(DeviceError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Support retiré ou introuvable : rebranchez-le, puis recommencez l'étape en cours."
+        )
+
+
+class TokenNotBlankError(DeviceError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Le support n'est pas vierge : il est déjà initialisé. "
+            "Il ne sera réinitialisé (effacé) que sur demande explicite."
+        )
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    label: str
+    serial: str  # may be "" for a blank token that has none yet
+    manufacturer: str
+    model: str
+    initialized: bool
+    user_pin_initialized: bool
+    user_pin_locked: bool
+    user_pin_final_try: bool
+
+    @property
+    def blank(self) -> bool:
+        return not self.initialized
+
+
+class TokenPort(Protocol):
+    def list_tokens(self) -> list[TokenInfo]:
+        """Every token present, blank or not."""
+        ...
+
+    def find_blank(self) -> TokenInfo | None:
+        """The first token present that was never initialised."""
+        ...
+
+    def initialise(
+        self, serial: str, label: str, so_pin: str, user_pin: str, *, wipe: bool = False
+    ) -> TokenInfo:
+        """Initialise the token and set its user PIN; returns it as it now is.
+
+        An initialised token is refused (``TokenNotBlankError``) unless ``wipe`` is true:
+        then it is re-initialised with its SO PIN, which erases every object on it.
+        """
+        ...
+
+    def generate_key_pair(
+        self, serial: str, user_pin: str, algorithm: KeyAlgorithm, key_id: bytes
+    ) -> bytes:
+        """Generate a non-extractable signing key pair; returns its SubjectPublicKeyInfo DER."""
+        ...
+
+    def build_csr(self, serial: str, user_pin: str, key_id: bytes, subject: SubjectSpec) -> bytes:
+        """A PKCS#10 request (DER) for ``subject``, signed by the token key ``key_id``."""
+        ...
+
+    def write_certificates(
+        self,
+        serial: str,
+        user_pin: str,
+        key_id: bytes,
+        cert_der: bytes,
+        chain_der: list[bytes],
+        label: str,
+    ) -> None:
+        """Store the holder certificate under ``key_id`` and the CA chain beside it.
+
+        Writing again replaces the holder certificate and skips CA certificates already
+        there, so a step interrupted by a pulled token can simply be run again.
+        """
+        ...
+
+    def sign(self, serial: str, user_pin: str, key_id: bytes, data: bytes) -> bytes:
+        """Sign ``data`` with SHA-256: RSA PKCS#1 v1.5, or ECDSA as a DER ``Ecdsa-Sig-Value``."""
+        ...
+
+    def read_certificate(self, serial: str, key_id: bytes) -> bytes | None:
+        """The holder certificate (DER) stored under ``key_id``, read without the PIN."""
+        ...
+
+    def public_key(self, serial: str, key_id: bytes) -> bytes | None:
+        """The public key (SubjectPublicKeyInfo DER) stored under ``key_id``."""
+        ...
