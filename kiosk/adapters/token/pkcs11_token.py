@@ -14,6 +14,7 @@ import pkcs11
 from cryptography import x509
 from pkcs11 import Attribute, ObjectClass, TokenFlag
 from pkcs11 import exceptions as p11
+from pkcs11.attributes import AttributeMapper, handle_ulong
 
 from kiosk.adapters.token import certificate_objects, token_keys
 from kiosk.adapters.token.library import Pkcs11Library
@@ -30,6 +31,13 @@ from kiosk.domain.token_ports import (
 )
 
 _TOKEN_GONE = (p11.TokenNotPresent, p11.TokenNotRecognised, p11.DeviceRemoved)
+
+
+def _attribute_mapper() -> AttributeMapper:
+    # python-pkcs11 0.10 does not know CKA_CERTIFICATE_CATEGORY (a CK_ULONG).
+    mapper = AttributeMapper()
+    mapper.register_handler(Attribute.CERTIFICATE_CATEGORY, *handle_ulong)
+    return mapper
 
 
 def _serial(token: pkcs11.Token) -> str:
@@ -125,7 +133,9 @@ class Pkcs11TokenAdapter:
         self, token: pkcs11.Token, *, user_pin: str | None, so_pin: str | None, rw: bool
     ) -> pkcs11.Session:
         try:
-            return token.open(rw=rw, user_pin=user_pin, so_pin=so_pin)
+            return token.open(
+                rw=rw, user_pin=user_pin, so_pin=so_pin, attribute_mapper=_attribute_mapper()
+            )
         except p11.PinIncorrect as exc:
             self._close_left_open(token)
             final_try = bool(token.slot.get_token().flags & TokenFlag.USER_PIN_FINAL_TRY)

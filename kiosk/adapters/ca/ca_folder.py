@@ -1,0 +1,119 @@
+"""What the embedded CA keeps on disk, and the checks made when it is read back.
+
+ca.json          which token holds the issuing key (label, serial, key id): no secret
+root-ca.pem      root certificate          issuing-ca.pem   issuing CA certificate
+root-ca.key.pem  root private key (0600)   ca-token.pin     issuing token user PIN (0600)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+)
+
+from kiosk.domain.errors import ConfigError, StorageError
+
+DESCRIPTION = "ca.json"
+ROOT_CERT = "root-ca.pem"
+ISSUING_CERT = "issuing-ca.pem"
+ROOT_KEY = "root-ca.key.pem"
+TOKEN_PIN = "ca-token.pin"  # noqa: S105 - a file name, not a PIN
+
+_SETTING = "dossier de l'autorité de certification"
+
+
+@dataclass(frozen=True)
+class CaTokenRef:
+    label: str
+    serial: str
+    key_id: bytes
+
+
+def _write(path: Path, data: bytes, mode: int) -> None:
+    """Writes through a temporary file created with ``mode``: never readable by others,
+    never half written."""
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise StorageError(f"Écriture impossible dans le dossier de l'AC : {path.name}.") from exc
+
+
+def prepare(folder: Path) -> None:
+    if (folder / DESCRIPTION).exists():
+        raise ConfigError(_SETTING, f"une autorité existe déjà dans {folder}")
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"Création du dossier de l'AC impossible : {folder}.") from exc
+
+
+def save(
+    folder: Path,
+    token: CaTokenRef,
+    pin: str,
+    root_key: PrivateKeyTypes,
+    root: x509.Certificate,
+    issuing: x509.Certificate,
+) -> None:
+    key_pem = root_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    _write(folder / ROOT_KEY, key_pem, 0o600)
+    _write(folder / TOKEN_PIN, pin.encode("utf-8"), 0o600)
+    _write(folder / ROOT_CERT, root.public_bytes(Encoding.PEM), 0o644)
+    _write(folder / ISSUING_CERT, issuing.public_bytes(Encoding.PEM), 0o644)
+    description = {"token_label": token.label, "token_serial": token.serial}
+    description["key_id"] = token.key_id.hex()
+    _write(folder / DESCRIPTION, json.dumps(description, indent=2).encode(), 0o644)  # last
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(_SETTING, f"fichier illisible ou absent : {path}") from exc
+
+
+def load_token_ref(folder: Path) -> CaTokenRef:
+    try:
+        description = json.loads(_read(folder / DESCRIPTION))
+        return CaTokenRef(
+            label=str(description["token_label"]),
+            serial=str(description["token_serial"]),
+            key_id=bytes.fromhex(description["key_id"]),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(_SETTING, f"{DESCRIPTION} est mal formé") from exc
+
+
+def load_certificate(folder: Path, name: str) -> x509.Certificate:
+    try:
+        return x509.load_pem_x509_certificate(_read(folder / name))
+    except ValueError as exc:
+        raise ConfigError(_SETTING, f"certificat illisible : {name}") from exc
+
+
+def load_pin(folder: Path) -> str:
+    """The CA token PIN, refused if the file is open to group or others."""
+    path = folder / TOKEN_PIN
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise ConfigError(_SETTING, f"fichier du code PIN absent : {path}") from exc
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(_SETTING, f"{path} doit être lisible par son seul propriétaire (0600)")
+    return _read(path).decode("utf-8").strip()

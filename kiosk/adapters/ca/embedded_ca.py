@@ -1,0 +1,194 @@
+"""A two-level certification authority inside the kiosk, for demonstrations and tests.
+
+The root key is a software key kept in the CA folder (0600): it signs the issuing CA once,
+at creation. The issuing CA key is generated on its own PKCS#11 token (SoftHSM in tests)
+and never leaves it: every holder certificate is signed there, through the same
+``cryptography`` key adapter the holder tokens use for their requests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID
+
+from kiosk.adapters.ca import ca_folder
+from kiosk.adapters.ca.ca_folder import CaTokenRef
+from kiosk.adapters.ca.csr_checks import checked_request
+from kiosk.adapters.ca.qualified_profile import add_years, ca_certificate, holder_certificate
+from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
+from kiosk.adapters.token.token_keys import public_key_from_spki, spki_der
+from kiosk.adapters.token.x509_subject import subject_name
+from kiosk.domain.certificates import IssuedCertificate, IssueProfile, SubjectSpec
+from kiosk.domain.errors import ConfigError, DeviceError, KioskError
+from kiosk.domain.model import KeyAlgorithm
+from kiosk.domain.ports import Clock
+
+_CA_KEY_ID = b"\x01"
+_UNAVAILABLE = (
+    "L'autorité de certification est indisponible : sa clé de signature ne répond pas. "
+    "Le support du titulaire n'est pas en cause ; prévenez l'administrateur."
+)
+
+
+class _SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def _name(organisation: str, country: str, common_name: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, country),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+def _software_key(algorithm: KeyAlgorithm) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
+    if algorithm is KeyAlgorithm.EC_P256:
+        return ec.generate_private_key(ec.SECP256R1())
+    bits = 2048 if algorithm is KeyAlgorithm.RSA_2048 else 3072
+    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
+
+
+class EmbeddedCA:
+    """``CertificateAuthority`` with its issuing key on a PKCS#11 token."""
+
+    def __init__(
+        self,
+        token: Pkcs11TokenAdapter,
+        token_ref: CaTokenRef,
+        pin: str,
+        root: x509.Certificate,
+        issuing: x509.Certificate,
+        clock: Clock | None = None,
+    ) -> None:
+        self._token = token
+        self._token_ref = token_ref
+        self._pin = pin
+        self._root = root
+        self._issuing = issuing
+        self._clock = clock or _SystemClock()
+
+    def __repr__(self) -> str:  # the PIN stays out of logs
+        return f"EmbeddedCA(token={self._token_ref.label!r}, serial={self._token_ref.serial!r})"
+
+    @classmethod
+    def create(
+        cls,
+        folder: Path,
+        *,
+        module_path: str,
+        token_label: str = "KIOSK-CA",  # noqa: S107 - a token label
+        organisation: str = "Kiosk - AC de démonstration",
+        country: str = "FR",
+        key_algorithm: KeyAlgorithm = KeyAlgorithm.RSA_3072,
+        root_validity_years: int = 20,
+        issuing_validity_years: int = 10,
+        clock: Clock | None = None,
+    ) -> EmbeddedCA:
+        """Makes the root, initialises a blank token of ``module_path`` for the issuing key,
+        and writes everything to ``folder`` (which must not hold a CA yet)."""
+        ca_folder.prepare(folder)
+        token = Pkcs11TokenAdapter(module_path, key_label="Issuing CA")
+        blank = token.find_blank()
+        if blank is None:
+            raise DeviceError("Aucun support vierge pour la clé de l'autorité de certification.")
+        pin = secrets.token_urlsafe(18)
+        so_pin = secrets.token_urlsafe(18)  # not kept: the CA token is never re-initialised
+        info = token.initialise(blank.serial, token_label, so_pin, pin)
+        token_ref = CaTokenRef(label=token_label, serial=info.serial, key_id=_CA_KEY_ID)
+        issuing_public_der = token.generate_key_pair(info.serial, pin, key_algorithm, _CA_KEY_ID)
+
+        now = (clock or _SystemClock()).now().replace(microsecond=0)
+        root_key = _software_key(key_algorithm)
+        root = ca_certificate(
+            _name(organisation, country, f"{organisation} - AC racine"),
+            root_key.public_key(),
+            None,
+            now,
+            add_years(now, root_validity_years),
+            path_length=1,
+        ).sign(root_key, hashes.SHA256())
+        issuing = ca_certificate(
+            _name(organisation, country, f"{organisation} - AC signature qualifiée"),
+            public_key_from_spki(issuing_public_der),
+            root,
+            now,
+            add_years(now, issuing_validity_years),
+            path_length=0,
+        ).sign(root_key, hashes.SHA256())
+        ca_folder.save(folder, token_ref, pin, root_key, root, issuing)
+        return cls(token, token_ref, pin, root, issuing, clock)
+
+    @classmethod
+    def load(cls, folder: Path, *, module_path: str, clock: Clock | None = None) -> EmbeddedCA:
+        """The CA written by ``create``; checks its token is there and holds the issuing key."""
+        token_ref = ca_folder.load_token_ref(folder)
+        pin = ca_folder.load_pin(folder)
+        root = ca_folder.load_certificate(folder, ca_folder.ROOT_CERT)
+        issuing = ca_folder.load_certificate(folder, ca_folder.ISSUING_CERT)
+        token = Pkcs11TokenAdapter(module_path)
+        try:
+            on_token = token.public_key(token_ref.serial, token_ref.key_id)
+        except KioskError as exc:
+            raise DeviceError(_UNAVAILABLE) from exc
+        if on_token != spki_der(issuing.public_key()):
+            raise ConfigError(
+                "dossier de l'autorité de certification",
+                f"le support {token_ref.label} ne porte pas la clé de l'AC émettrice",
+            )
+        return cls(token, token_ref, pin, root, issuing, clock)
+
+    def chain(self) -> list[bytes]:
+        return [self._issuing.public_bytes(Encoding.DER), self._root.public_bytes(Encoding.DER)]
+
+    def issue(
+        self,
+        csr_der: bytes,
+        subject: SubjectSpec,
+        profile: IssueProfile,
+        *,
+        expected_public_key_der: bytes | None = None,
+    ) -> IssuedCertificate:
+        request = checked_request(csr_der, subject, expected_public_key_der)
+        not_before = self._clock.now().astimezone(UTC).replace(microsecond=0)
+        not_after = add_years(not_before, profile.validity_years)
+        if not_after > self._issuing.not_valid_after_utc:
+            raise DeviceError(
+                "L'autorité de certification expire avant la fin de validité demandée : "
+                "prévenez l'administrateur."
+            )
+        builder = holder_certificate(
+            subject_name(subject),
+            request.public_key(),
+            self._issuing,
+            not_before,
+            not_after,
+            profile,
+        )
+        try:
+            with self._token.private_key(
+                self._token_ref.serial, self._pin, self._token_ref.key_id
+            ) as issuing_key:
+                cert = builder.sign(issuing_key, hashes.SHA256())
+        except KioskError as exc:
+            raise DeviceError(_UNAVAILABLE) from exc
+        cert_der = cert.public_bytes(Encoding.DER)
+        return IssuedCertificate(
+            cert_der=cert_der,
+            chain_der=self.chain(),
+            serial_hex=f"{cert.serial_number:032x}",
+            not_before=cert.not_valid_before_utc,
+            not_after=cert.not_valid_after_utc,
+            sha256_fingerprint=hashlib.sha256(cert_der).hexdigest(),
+        )
