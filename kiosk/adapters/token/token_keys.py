@@ -14,7 +14,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa, utils
 from cryptography.hazmat.primitives.asymmetric.padding import AsymmetricPadding, PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_der_public_key,
+)
 from cryptography.utils import Buffer
 from pkcs11 import Attribute, KeyType, Mechanism, MechanismFlag, ObjectClass
 from pkcs11.types import HasKeyType, SignMixin
@@ -200,6 +204,13 @@ def public_key_of(public: HasKeyType) -> rsa.RSAPublicKey | ec.EllipticCurvePubl
             point = der.unwrap_octet_string(point)
         return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
     raise DeviceError("Type de clé non pris en charge sur ce support (RSA ou P-256 attendu).")
+
+
+def public_key_from_spki(spki: bytes) -> rsa.RSAPublicKey | ec.EllipticCurvePublicKey:
+    key = load_der_public_key(spki)
+    if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+        raise DeviceError("Type de clé non pris en charge (RSA ou P-256 attendu).")
+    return key
 
 
 def spki_der(public: PublicKeyTypes) -> bytes:
