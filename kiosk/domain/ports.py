@@ -13,7 +13,7 @@ from typing import Protocol, Self
 
 from kiosk.domain.audit import AuditDraft, AuditEvent
 from kiosk.domain.dossier_state import DossierState
-from kiosk.domain.model import Agent, Dossier, Office
+from kiosk.domain.model import Agent, Dossier, Office, Product
 
 
 class Clock(Protocol):
@@ -100,3 +100,31 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+
+class ProductRepository(Protocol):
+    def get(self, code: str) -> Product | None: ...
+
+    def upsert(self, product: Product) -> None: ...
+
+    def list(self) -> Sequence[Product]: ...
+
+
+class ImportLedger(Protocol):
+    """Which import record each dossier came from, as a keyed digest: importing the same
+    file again is recognised and changes nothing."""
+
+    def digest(self, reference: str) -> str | None: ...
+
+    def record(self, reference: str, digest: str) -> None: ...
+
+
+class ImportUnitOfWork(UnitOfWork, Protocol):
+    """What the admin's imports need on top of the desk's unit of work."""
+
+    products: ProductRepository
+    imports: ImportLedger
+
+
+class ImportUnitOfWorkFactory(Protocol):
+    def __call__(self) -> ImportUnitOfWork: ...

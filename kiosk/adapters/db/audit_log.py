@@ -1,0 +1,89 @@
+"""The audit chain in SQL: each append reads the tail and inserts the next sealed event
+inside the caller's transaction, so an event and the change it records land together.
+
+Appenders are serialised: on SQLite every transaction is ``BEGIN IMMEDIATE`` (see
+``engine``); on PostgreSQL a transaction-scoped advisory lock is taken first. Two kiosks
+can therefore never both chain onto the same tail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+
+from kiosk.adapters.db.schema import audit_events
+from kiosk.adapters.db.transaction import Transaction
+from kiosk.domain.audit import GENESIS_HASH, AuditDraft, AuditEvent, Outcome, seal
+from kiosk.domain.ports import Clock
+
+# Any fixed number: the key of the PostgreSQL advisory lock that guards the chain's tail.
+_PG_AUDIT_LOCK = 0x4B494F534B
+
+
+def _event(row: Any) -> AuditEvent:
+    return AuditEvent(
+        seq=row.seq,
+        at=row.at,
+        site=row.site,
+        kiosk=row.kiosk,
+        agent=row.agent,
+        dossier_ref=row.dossier_ref,
+        event_type=row.event_type,
+        outcome=Outcome(row.outcome),
+        details=json.loads(row.details),
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+class SqlAuditLog:
+    def __init__(self, tx: Transaction, clock: Clock, site: str, kiosk_id: str) -> None:
+        self._tx = tx
+        self._clock = clock
+        self._site = site
+        self._kiosk = kiosk_id
+
+    def append(self, draft: AuditDraft) -> AuditEvent:
+        if self._tx.dialect_name == "postgresql":
+            self._tx.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
+        tail = self._tx.execute(
+            select(audit_events.c.seq, audit_events.c.hash)
+            .order_by(audit_events.c.seq.desc())
+            .limit(1)
+        ).first()
+        seq, prev_hash = (tail.seq + 1, tail.hash) if tail else (1, GENESIS_HASH)
+        event = seal(draft, seq, self._clock.now(), self._site, self._kiosk, prev_hash)
+        self._tx.execute(
+            insert(audit_events).values(
+                seq=event.seq,
+                at=event.at,
+                site=event.site,
+                kiosk=event.kiosk,
+                agent=event.agent,
+                dossier_ref=event.dossier_ref,
+                event_type=event.event_type,
+                outcome=event.outcome.value,
+                details=json.dumps(dict(event.details), sort_keys=True, ensure_ascii=False),
+                prev_hash=event.prev_hash,
+                hash=event.hash,
+            )
+        )
+        return event
+
+    def events(self, start_seq: int = 1) -> Iterator[AuditEvent]:
+        """Stored events in sequence order, streamed (an audit log may be long)."""
+        result = self._tx.execute(
+            select(audit_events)
+            .where(audit_events.c.seq >= start_seq)
+            .order_by(audit_events.c.seq),
+            stream=True,
+        )
+        for row in result:
+            yield _event(row)
+
+    def count(self) -> int:
+        total: int = self._tx.execute(select(func.count()).select_from(audit_events)).scalar_one()
+        return total

@@ -1,0 +1,119 @@
+"""Unit of work over SQLAlchemy: one connection, one transaction, every repository."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from types import TracebackType
+from typing import Self
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from kiosk.adapters.clock import SystemClock
+from kiosk.adapters.db.audit_log import SqlAuditLog
+from kiosk.adapters.db.dossier_repository import SqlDossierRepository, SqlImportLedger
+from kiosk.adapters.db.errors import storage_error
+from kiosk.adapters.db.repositories import (
+    SqlAgentRepository,
+    SqlOfficeRepository,
+    SqlProductRepository,
+)
+from kiosk.adapters.db.transaction import Transaction
+from kiosk.domain.ports import (
+    AgentRepository,
+    AuditLog,
+    Clock,
+    DossierRepository,
+    ImportLedger,
+    OfficeRepository,
+    ProductRepository,
+)
+
+OFFICES_TZ = ZoneInfo("Europe/Paris")
+
+
+class SqlUnitOfWork:
+    """``with uow as tx: ...; tx.commit()``. Leaving without ``commit`` rolls back; after
+    a commit the next statement opens a new transaction, rolled back unless committed."""
+
+    def __init__(
+        self, engine: Engine, site: str, kiosk_id: str, clock: Clock, local_tz: tzinfo
+    ) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+        self._tx = Transaction()
+        # Typed as the ports: a Protocol's attributes are invariant.
+        self.offices: OfficeRepository = SqlOfficeRepository(self._tx)
+        self.products: ProductRepository = SqlProductRepository(self._tx)
+        self.dossiers: DossierRepository = SqlDossierRepository(self._tx, clock, local_tz)
+        self.agents: AgentRepository = SqlAgentRepository(self._tx)
+        self.audit: AuditLog = SqlAuditLog(self._tx, clock, site, kiosk_id)
+        self.imports: ImportLedger = SqlImportLedger(self._tx)
+
+    def __enter__(self) -> Self:
+        try:
+            connection = self._engine.connect()
+        except DBAPIError as exc:
+            raise storage_error(exc) from exc
+        try:
+            connection.begin()  # BEGIN IMMEDIATE on SQLite: may wait for another writer
+        except DBAPIError as exc:
+            connection.close()
+            raise storage_error(exc) from exc
+        self._connection = connection
+        self._tx.attach(connection)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        self._tx.attach(None)
+        if connection is None:
+            return
+        try:
+            if connection.in_transaction():
+                connection.rollback()
+        except DBAPIError:
+            pass  # the connection is discarded below; the original error, if any, wins
+        finally:
+            connection.close()
+
+    def commit(self) -> None:
+        connection = self._tx.connection
+        try:
+            connection.commit()
+        except DBAPIError as exc:
+            raise storage_error(exc) from exc
+
+    def rollback(self) -> None:
+        try:
+            self._tx.connection.rollback()
+        except DBAPIError as exc:
+            raise storage_error(exc) from exc
+
+
+class SqlUnitOfWorkFactory:
+    """What the services receive: ``uow()`` gives a fresh unit of work."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        site: str,
+        kiosk_id: str,
+        clock: Clock | None = None,
+        local_tz: tzinfo = OFFICES_TZ,
+    ) -> None:
+        self.engine = engine
+        self._site = site
+        self._kiosk_id = kiosk_id
+        self._clock = clock or SystemClock()
+        self._local_tz = local_tz
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, self._site, self._kiosk_id, self._clock, self._local_tz)
