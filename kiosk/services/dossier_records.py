@@ -1,0 +1,272 @@
+"""One dossier record of an import file, checked field by field (see docs/import-format.md).
+
+Secrets are turned into their stored form as soon as they are read: a withdrawal number
+into its keyed hash at once; an answer into its normal form, kept only until the importer
+hashes it, and out of every repr.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from kiosk.domain import withdrawal
+from kiosk.domain.answers import normalise_answer
+from kiosk.domain.dossier_state import DossierState
+from kiosk.domain.errors import ValidationError
+from kiosk.domain.model import Company, KeyAlgorithm, Person, Product
+from kiosk.domain.siren import validate_siren, validate_siret
+from kiosk.services.import_fields import FieldReader
+
+REFERENCE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
+RECORD_KEYS = {
+    "reference", "state", "office", "company", "product", "holder", "legal_representative",
+    "delegate", "convocation_at", "refusal_reason", "withdrawal_code",
+    "legacy_withdrawal_number", "questions",
+}  # fmt: skip
+QUESTIONS_PER_DOSSIER = 3
+PHC_PREFIX = "$argon2id$"
+
+
+@dataclass(frozen=True)
+class PendingQuestion:
+    question: str
+    personal: bool
+    normalised_answer: str | None = field(default=None, repr=False)
+    answer_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class DossierRecord:
+    """A record that passed every check of its own (the store's checks come later)."""
+
+    index: int
+    reference: str
+    state: DossierState
+    office_code: str
+    product_code: str
+    company: Company
+    holder: Person
+    legal_representative: Person
+    delegate: Person | None
+    convocation_at: datetime | None
+    refusal_reason: str | None
+    code_hashes: tuple[str, ...]
+    questions: tuple[PendingQuestion, ...]
+    digest: str
+
+
+def placeholder_product(code: str) -> Product:
+    return Product(code, "", 0, KeyAlgorithm.RSA_2048)
+
+
+def record_digest(secret: bytes, record: Mapping[str, Any]) -> str:
+    """Keyed digest of a record as given: the same record gives the same digest. Keyed, as
+    the record holds secrets in clear that a plain hash would let one guess offline."""
+    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(secret, b"import:" + canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def where(index: int, record: Any) -> str:
+    reference = record.get("reference") if isinstance(record, Mapping) else None
+    label = f" ({reference})" if isinstance(reference, str) and reference.strip() else ""
+    return f"dossier n° {index}{label}"
+
+
+def parse_record(
+    index: int, raw: Any, secret: bytes, today: date, problems: list[str]
+) -> DossierRecord | None:
+    """The record checked, or None with its problems added to ``problems``."""
+    before = len(problems)
+    r = FieldReader(problems, where(index, raw))
+    data = r.obj(raw, "", RECORD_KEYS)
+    if data is None:
+        return None
+    reference = r.text(data, "reference", "reference", max_len=40)
+    if reference is not None and not REFERENCE.match(reference):
+        r.problem(
+            "reference", "lettres majuscules, chiffres et tirets uniquement (ex. CS-2026-000123)"
+        )
+    state = _state(r, data)
+    office = r.text(data, "office", "office", max_len=32)
+    product = r.text(data, "product", "product", max_len=40)
+    company = _company(r, data.get("company"))
+    holder = _holder(r, data.get("holder"), today)
+    legal_rep = _legal_rep(r, data.get("legal_representative"))
+    delegate = _delegate(r, data.get("delegate"), today)
+    convocation = r.moment(data, "convocation_at", "convocation_at", state is DossierState.CONVOKED)
+    reason = r.text(
+        data,
+        "refusal_reason",
+        "refusal_reason",
+        max_len=500,
+        required=state is DossierState.REFUSED,
+    )
+    code_hashes = _code_hashes(r, data, secret)
+    questions = _questions(r, data.get("questions"))
+    if len(problems) > before:
+        return None
+    assert reference and state and office and product and company and holder and legal_rep
+    return DossierRecord(
+        index, reference, state, office.upper(), product, company, holder, legal_rep, delegate,
+        convocation, reason, code_hashes, questions, record_digest(secret, data),
+    )  # fmt: skip
+
+
+def _state(r: FieldReader, data: Mapping[str, Any]) -> DossierState | None:
+    value = r.text(data, "state", "state", max_len=16)
+    if value is None:
+        return None
+    try:
+        return DossierState(value)
+    except ValueError:
+        r.problem("state", "état inconnu (" + ", ".join(s.value for s in DossierState) + ")")
+        return None
+
+
+def _company(r: FieldReader, raw: Any) -> Company | None:
+    data = r.obj(raw, "company", {"siren", "siret", "name", "legal_form"})
+    if data is None:
+        return None
+    siren = siret = None
+    try:
+        siren = validate_siren(_digits_text(data.get("siren")))
+    except ValidationError as exc:
+        r.problem("company.siren", exc.message)
+    try:
+        siret = validate_siret(_digits_text(data.get("siret")), siren=siren)
+    except ValidationError as exc:
+        r.problem("company.siret", exc.message)
+    name = r.text(data, "name", "company.name", max_len=200)
+    form = r.text(data, "legal_form", "company.legal_form", max_len=60)
+    if siren and siret and name and form:
+        return Company(siren, siret, name, form)
+    return None
+
+
+def _digits_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError("un texte entre guillemets est attendu (les zéros de tête comptent)")
+    return value
+
+
+def _holder(r: FieldReader, raw: Any, today: date) -> Person | None:
+    data = r.obj(raw, "holder", {"surname", "given_names", "birth_date", "email"})
+    if data is None:
+        return None
+    surname = r.name(data, "surname", "holder.surname")
+    given = r.name(data, "given_names", "holder.given_names")
+    born = r.birth_date(data, "birth_date", "holder.birth_date", today)
+    email = r.email(data, "email", "holder.email")
+    return Person(surname, given, born, email) if surname and given else None
+
+
+def _legal_rep(r: FieldReader, raw: Any) -> Person | None:
+    data = r.obj(raw, "legal_representative", {"surname", "given_names", "title"})
+    if data is None:
+        return None
+    surname = r.name(data, "surname", "legal_representative.surname")
+    given = r.name(data, "given_names", "legal_representative.given_names")
+    title = r.text(data, "title", "legal_representative.title", max_len=100)
+    return Person(surname, given, role_title=title) if surname and given and title else None
+
+
+def _delegate(r: FieldReader, raw: Any, today: date) -> Person | None:
+    keys = {"surname", "given_names", "birth_date", "email", "title"}
+    data = r.obj(raw, "delegate", keys, required=False)
+    if data is None:
+        return None
+    surname = r.name(data, "surname", "delegate.surname")
+    given = r.name(data, "given_names", "delegate.given_names")
+    born = r.birth_date(data, "birth_date", "delegate.birth_date", today)
+    email = r.email(data, "email", "delegate.email")
+    title = r.text(data, "title", "delegate.title", max_len=100, required=False)
+    return Person(surname, given, born, email, title) if surname and given else None
+
+
+def _code_hashes(r: FieldReader, data: Mapping[str, Any], secret: bytes) -> tuple[str, ...]:
+    hashes: list[str] = []
+    code, legacy = data.get("withdrawal_code"), data.get("legacy_withdrawal_number")
+    if code is None and legacy is None:
+        r.problem("withdrawal_code", "un code de retrait ou un ancien numéro de retrait est requis")
+    if code is not None:
+        if not isinstance(code, str):
+            r.problem("withdrawal_code", "un texte entre guillemets est attendu")
+        else:
+            try:
+                if withdrawal.parse(code).isdigit():
+                    raise ValidationError("numérique : à donner dans legacy_withdrawal_number")
+                hashes.append(withdrawal.keyed_hash(secret, code))
+            except ValidationError as exc:
+                r.problem("withdrawal_code", "code invalide : " + _no_quote(exc.message))
+    if legacy is not None:
+        ok = isinstance(legacy, str) and legacy.strip().isdigit()
+        digits = legacy.strip() if isinstance(legacy, str) else ""
+        if not ok or not withdrawal.LEGACY_MIN <= len(digits) <= withdrawal.LEGACY_MAX:
+            r.problem(
+                "legacy_withdrawal_number",
+                f"de {withdrawal.LEGACY_MIN} à {withdrawal.LEGACY_MAX} chiffres entre guillemets",
+            )
+        else:
+            hashes.append(withdrawal.keyed_hash(secret, digits))
+    return tuple(hashes)
+
+
+def _no_quote(message: str) -> str:
+    """A parse message without the offending symbol it may quote (part of a secret)."""
+    return re.sub(r"\s*:\s*«[^»]*»", "", message).rstrip(".").lower()
+
+
+def _questions(r: FieldReader, raw: Any) -> tuple[PendingQuestion, ...]:
+    if raw is None or raw == []:
+        return ()  # chosen with the holder at the desk
+    if not isinstance(raw, list):
+        r.problem("questions", "une liste est attendue")
+        return ()
+    if len(raw) != QUESTIONS_PER_DOSSIER:
+        r.problem(
+            "questions",
+            f"{QUESTIONS_PER_DOSSIER} questions attendues ou aucune ({len(raw)} données)",
+        )
+        return ()
+    questions = [_question(r, item, f"questions[{i}]") for i, item in enumerate(raw)]
+    found = [q for q in questions if q is not None]
+    if len(found) == len(raw) and sum(q.personal for q in found) != 1:
+        r.problem("questions", "exactement une question doit être personnelle (personal: true)")
+    return tuple(found)
+
+
+def _question(r: FieldReader, raw: Any, path: str) -> PendingQuestion | None:
+    data = r.obj(raw, path, {"question", "answer", "answer_hash", "personal"})
+    if data is None:
+        return None
+    question = r.text(data, "question", f"{path}.question", max_len=300)
+    personal = r.boolean(data, "personal", f"{path}.personal")
+    answer, stored = data.get("answer"), data.get("answer_hash")
+    if (answer is None) == (stored is None):
+        r.problem(path, "donnez soit answer (en clair), soit answer_hash (Argon2id), pas les deux")
+        return None
+    if answer is not None:
+        if not isinstance(answer, str):
+            r.problem(f"{path}.answer", "un texte entre guillemets est attendu")
+            return None
+        try:
+            normal = normalise_answer(answer)
+        except ValidationError as exc:
+            r.problem(f"{path}.answer", exc.message)
+            return None
+        return PendingQuestion(question, personal, normalised_answer=normal) if question else None
+    if not isinstance(stored, str) or not stored.startswith(PHC_PREFIX):
+        r.problem(
+            f"{path}.answer_hash", f"empreinte Argon2id attendue (commençant par {PHC_PREFIX})"
+        )
+        return None
+    return PendingQuestion(question, personal, answer_hash=stored) if question else None
