@@ -199,10 +199,8 @@ class Pkcs11TokenAdapter:
         with self._session(
             serial, "la génération de la clé", user_pin=user_pin, rw=True
         ) as session:
-            existing = session.get_objects(
-                {Attribute.CLASS: ObjectClass.PRIVATE_KEY, Attribute.ID: key_id}
-            )
-            if any(True for _ in existing):
+            template = {Attribute.CLASS: ObjectClass.PRIVATE_KEY, Attribute.ID: key_id}
+            if list(session.get_objects(template)):  # drained: an open search outlives nothing
                 raise DeviceError("Une clé porte déjà cet identifiant sur le support.")
             public = token_keys.generate_key_pair(session, algorithm, key_id, self._key_label)
             return token_keys.spki_der(token_keys.public_key_of(public))
