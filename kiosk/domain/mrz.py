@@ -86,6 +86,11 @@ def _split_lines(text: str) -> list[str]:
 def _detect(lines: Sequence[str]) -> MrzFormat:
     if not lines:
         raise ValidationError("MRZ vide : scannez ou saisissez les lignes du bas de la pièce.")
+    if len(lines) == 1:
+        raise ValidationError(
+            f"MRZ incomplète : une seule ligne de {len(lines[0])} caractères ; une MRZ compte"
+            " 2 lignes de 36 ou 44 caractères, ou 3 lignes de 30."
+        )
     if len(lines) not in (2, 3):
         raise ValidationError(f"Une MRZ compte 2 ou 3 lignes ({len(lines)} reçue(s)).")
     if len(lines) == 3:
