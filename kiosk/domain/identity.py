@@ -59,7 +59,10 @@ class IdentityReport:
         return tuple(check for check in self.checks if check.failed)
 
     def check(self, rule: str) -> Check:
-        return next(check for check in self.checks if check.rule == rule)
+        found = next((check for check in self.checks if check.rule == rule), None)
+        if found is None:
+            raise KeyError(rule)
+        return found
 
     def audit_details(self) -> dict[str, DetailValue]:
         doc, validity = self.document, self.validity

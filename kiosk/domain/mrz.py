@@ -26,7 +26,7 @@ from kiosk.domain.names import mrz_form
 
 MAX_INPUT = 1000
 _LINE_BREAKS = re.compile(r"[\r\n\t]+")
-_MRZ_CHARS = re.compile(r"[A-Z0-9<]")
+_MRZ_CHARS = re.compile(r"[A-Za-z0-9<]")  # before upper-casing: "ß" must not pass as "SS"
 _CONCATENATED = {90: (30, 3), 88: (44, 2), 72: (36, 2)}
 
 
@@ -71,11 +71,12 @@ def parse_mrz(text: str, today: date) -> MrzData:
                     f"Caractère non autorisé dans la MRZ, ligne {number}, position {position} :"
                     " seuls les lettres A à Z, les chiffres et « < » sont admis."
                 )
+    lines = [line.upper() for line in lines]
     return _PARSERS[_detect(lines)](lines, today)
 
 
 def _split_lines(text: str) -> list[str]:
-    lines = [line.strip().upper() for line in _LINE_BREAKS.split(text)]
+    lines = [line.strip() for line in _LINE_BREAKS.split(text)]
     lines = [line for line in lines if line]
     if len(lines) == 1 and len(lines[0]) in _CONCATENATED:
         width, count = _CONCATENATED[len(lines[0])]

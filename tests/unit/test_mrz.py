@@ -271,6 +271,10 @@ def test_wrong_shapes_are_refused_with_a_clear_message(raw: str, message: str) -
             text(("P<UTOÉRIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", TD3_SPECIMEN[1])),
             "ligne 1, position 6",
         ),
+        (  # a letter that upper-cases to two must not slip through as "SS"
+            text(("P<UTOERIKßON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<<", TD3_SPECIMEN[1])),
+            "ligne 1, position 10",
+        ),
     ],
 )
 def test_invalid_characters_are_refused_with_their_position(raw: str, where: str) -> None:
