@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from itertools import chain
 
 import pkcs11
 from cryptography import x509
@@ -58,6 +59,12 @@ def _info(token: pkcs11.Token) -> TokenInfo:
     )
 
 
+def _tokens_in(slots: list[pkcs11.Slot]) -> Iterator[pkcs11.Token]:
+    for slot in slots:
+        with suppress(*_TOKEN_GONE):  # pulled between the slot list and this read
+            yield slot.get_token()
+
+
 def _check_label(label: str) -> None:
     if not label.strip() or len(label.encode("utf-8")) > 32:
         raise ValidationError("Le nom du support doit comporter de 1 à 32 caractères.")
@@ -82,6 +89,7 @@ class Pkcs11TokenAdapter:
     def __init__(self, module_path: str, *, key_label: str = "Signature") -> None:
         self._library = Pkcs11Library.shared(module_path)
         self._key_label = key_label
+        self._last_slot: dict[str, int] = {}  # serial -> slot id; slots move, so only a hint
 
     # Discovery ---------------------------------------------------------------------------
 
@@ -93,16 +101,19 @@ class Pkcs11TokenAdapter:
         return next((info for info in self.list_tokens() if info.blank), None)
 
     def _present_tokens(self) -> list[pkcs11.Token]:
-        tokens = []
-        for slot in self._library.lib.get_slots(token_present=True):
-            with suppress(*_TOKEN_GONE):  # pulled between the slot list and this read
-                tokens.append(slot.get_token())
-        return tokens
+        return list(_tokens_in(self._library.lib.get_slots(token_present=True)))
 
     def _token(self, serial: str) -> pkcs11.Token:
+        def wanted(token: pkcs11.Token) -> bool:
+            return _serial(token) == serial and bool(serial or not _info(token).initialized)
+
         with token_errors("la lecture des supports"):
-            for token in self._present_tokens():
-                if _serial(token) == serial and (serial or not _info(token).initialized):
+            slots = self._library.lib.get_slots(token_present=True)
+            # Reading every token's info costs a few ms each: try the slot it was last in.
+            last_seen = [slot for slot in slots if slot.slot_id == self._last_slot.get(serial)]
+            for token in chain(_tokens_in(last_seen), _tokens_in(slots)):
+                if wanted(token):
+                    self._last_slot[serial] = token.slot.slot_id
                     return token
         raise TokenRemovedError()
 
