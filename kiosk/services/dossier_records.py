@@ -79,9 +79,17 @@ def where(index: int, record: Any) -> str:
     return f"dossier n° {index}{label}"
 
 
-def parse_record(
-    index: int, raw: Any, secret: bytes, today: date, problems: list[str]
-) -> DossierRecord | None:
+@dataclass(frozen=True)
+class Context:
+    """What a record is checked against: the site key, the day, the known codes."""
+
+    secret: bytes = field(repr=False)
+    today: date
+    offices: frozenset[str]
+    products: frozenset[str]
+
+
+def parse_record(index: int, raw: Any, ctx: Context, problems: list[str]) -> DossierRecord | None:
     """The record checked, or None with its problems added to ``problems``."""
     before = len(problems)
     r = FieldReader(problems, where(index, raw))
@@ -95,11 +103,15 @@ def parse_record(
         )
     state = _state(r, data)
     office = r.text(data, "office", "office", max_len=32)
+    if office is not None and office.upper() not in ctx.offices:
+        r.problem("office", f"bureau de retrait inconnu « {office} »")
     product = r.text(data, "product", "product", max_len=40)
+    if product is not None and product not in ctx.products:
+        r.problem("product", f"produit inconnu « {product} »")
     company = _company(r, data.get("company"))
-    holder = _holder(r, data.get("holder"), today)
+    holder = _holder(r, data.get("holder"), ctx.today)
     legal_rep = _legal_rep(r, data.get("legal_representative"))
-    delegate = _delegate(r, data.get("delegate"), today)
+    delegate = _delegate(r, data.get("delegate"), ctx.today)
     convocation = r.moment(data, "convocation_at", "convocation_at", state is DossierState.CONVOKED)
     reason = r.text(
         data,
@@ -108,14 +120,14 @@ def parse_record(
         max_len=500,
         required=state is DossierState.REFUSED,
     )
-    code_hashes = _code_hashes(r, data, secret)
+    code_hashes = _code_hashes(r, data, ctx.secret)
     questions = _questions(r, data.get("questions"))
     if len(problems) > before:
         return None
     assert reference and state and office and product and company and holder and legal_rep
     return DossierRecord(
         index, reference, state, office.upper(), product, company, holder, legal_rep, delegate,
-        convocation, reason, code_hashes, questions, record_digest(secret, data),
+        convocation, reason, code_hashes, questions, record_digest(ctx.secret, data),
     )  # fmt: skip
 
 

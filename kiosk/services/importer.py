@@ -19,6 +19,7 @@ from kiosk.domain.errors import ImportFileError
 from kiosk.domain.model import Dossier, RevocationQuestion
 from kiosk.domain.ports import Clock, ImportUnitOfWork, ImportUnitOfWorkFactory, SecretHasher
 from kiosk.services.dossier_records import (
+    Context,
     DossierRecord,
     parse_record,
     placeholder_product,
@@ -63,11 +64,14 @@ class DossierImporter:
 
     def import_records(self, records: Sequence[Any], source: str) -> ImportReport:
         problems: list[str] = []
-        today = self._today().date()
-        parsed = [
-            parse_record(i, raw, self._secret, today, problems)
-            for i, raw in enumerate(records, start=1)
-        ]
+        with self._uow() as uow:
+            ctx = Context(
+                secret=self._secret,
+                today=self._today().date(),
+                offices=frozenset(office.code for office in uow.offices.list()),
+                products=frozenset(product.code for product in uow.products.list()),
+            )
+        parsed = [parse_record(i, raw, ctx, problems) for i, raw in enumerate(records, start=1)]
         valid = [p for p in parsed if p is not None]
         _check_duplicates(valid, problems)
         with self._uow() as uow:
@@ -82,7 +86,8 @@ class DossierImporter:
                 raise ImportFileError(problems or ["un autre import a eu lieu entre-temps"])
             for record, dossier in dossiers:
                 product = uow.products.get(record.product_code)
-                assert product is not None  # checked above, in this transaction
+                if product is None:  # removed since the check: the whole import stops
+                    raise ImportFileError([f"produit inconnu « {record.product_code} »"])
                 uow.dossiers.add(replace(dossier, product=product), record.code_hashes)
                 uow.imports.record(record.reference, record.digest)
             report = ImportReport(created=len(new), unchanged=len(valid) - len(new))
