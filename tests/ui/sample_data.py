@@ -101,7 +101,7 @@ def _dossier(
 
 
 def sample_dossiers() -> list[Dossier]:
-    company = Company("123456789", "12345678900012", "Exemple Industries", "SAS")
+    company = Company("123456782", "12345678200010", "Exemple Industries", "SAS")
     holder = Person("Le Goff", "Jeanne Marie", date(1985, 3, 7), "jeanne.legoff@exemple.fr")
     return [
         _dossier(REF_CONVOKED, SITE, DossierState.CONVOKED, company, holder),
@@ -110,7 +110,7 @@ def sample_dossiers() -> list[Dossier]:
             REF_DELIVERED,
             SITE,
             DossierState.DELIVERED,
-            Company("987654321", "98765432100019", "Armor Conseil", "SARL"),
+            Company("987654324", "98765432400019", "Armor Conseil", "SARL"),
             Person("Morvan", "Yann", date(1979, 11, 30), "yann.morvan@armor.example"),
             delegate=Person("Tanguy", "Annaïg", role_title="Responsable administrative"),
         ),
@@ -118,7 +118,7 @@ def sample_dossiers() -> list[Dossier]:
             REF_HOSTILE,
             SITE,
             DossierState.CONVOKED,
-            Company("111222333", "11122233300044", HOSTILE_COMPANY, "SARL"),
+            Company("111222337", "11122233700011", HOSTILE_COMPANY, "SARL"),
             Person(HOSTILE_SURNAME, HOSTILE_GIVEN_NAMES, date(1990, 1, 2), "x\x07@exemple.fr"),
         ),
     ]

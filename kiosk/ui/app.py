@@ -1,0 +1,125 @@
+"""The kiosk's Textual application: owns the agent's session and moves between screens.
+
+Screens talk to the services only; every service call runs in a thread worker, so the
+screen never freezes on a password hash or a database round trip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.message import Message
+
+from kiosk.domain.errors import KioskError
+from kiosk.services.auth import AgentSession
+from kiosk.services.container import Services
+from kiosk.ui.messages import LogoutRequested, SessionOpened
+from kiosk.ui.safe_text import neutralise
+from kiosk.ui.screens.login import LoginScreen
+from kiosk.ui.screens.lookup import LookupScreen
+
+log = logging.getLogger(__name__)
+
+_KEY_NAMES = {
+    "enter": "Entrée",
+    "escape": "Échap",
+    "tab": "Tab",
+    "space": "Espace",
+    "backspace": "Retour arr.",
+    "delete": "Suppr",
+}
+
+
+class KioskApp(App[None]):
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    HORIZONTAL_BREAKPOINTS = [
+        (0, "-narrow"),
+        (100, "-wide"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quitter", show=False, priority=True),
+        Binding("ctrl+c", "help_quit", show=False, system=True),
+    ]
+
+    class LogoutNotRecorded(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.session: AgentSession | None = None
+
+    def on_mount(self) -> None:
+        info = self.services.info
+        self.title = f"Kiosque de remise — {neutralise(info.site_name)}"
+        self.sub_title = neutralise(info.kiosk_id)
+        self.push_screen(LoginScreen(self.services.auth))
+
+    async def on_session_opened(self, message: SessionOpened) -> None:
+        self.session = message.session
+        info = self.services.info
+        await self.switch_screen(LookupScreen(self.services.lookup, message.session, info))
+
+    async def on_logout_requested(self, _message: LogoutRequested) -> None:
+        await self.end_session("manual")
+
+    async def end_session(self, reason: str) -> None:
+        """Forget the agent, record the logout, and show a fresh, empty login screen."""
+        session, self.session = self.session, None
+        if session is not None:
+            self._record_logout(session, reason)
+        while len(self.screen_stack) > 2:
+            await self.pop_screen()
+        await self.switch_screen(LoginScreen(self.services.auth))
+
+    @work(thread=True, group="logout")
+    def _record_logout(self, session: AgentSession, reason: str) -> None:
+        try:
+            self.services.auth.logout(session, reason)
+        except KioskError as exc:
+            self.post_message(self.LogoutNotRecorded(exc.message))
+        except Exception:
+            log.exception("logout could not be recorded")
+            self.post_message(self.LogoutNotRecorded("erreur inattendue"))
+
+    @on(LogoutNotRecorded)
+    def _logout_not_recorded(self, message: LogoutNotRecorded) -> None:
+        self.notify(
+            neutralise(message.text),
+            title="Déconnexion non enregistrée au journal",
+            severity="error",
+            markup=False,
+        )
+
+    async def action_quit(self) -> None:
+        """Quitting with an agent logged in records the logout first."""
+        session, self.session = self.session, None
+        if session is not None:
+            try:
+                await asyncio.to_thread(self.services.auth.logout, session, "quit")
+            except Exception:
+                log.exception("logout on quit could not be recorded")
+        self.exit()
+
+    def action_help_quit(self) -> None:
+        self.notify("Pour quitter le kiosque : Ctrl+Q.", title="Quitter ?", markup=False)
+
+    def get_key_display(self, binding: Binding) -> str:
+        if binding.key_display:
+            return binding.key_display
+        key = binding.key.split(",")[0]
+        if key in _KEY_NAMES:
+            return _KEY_NAMES[key]
+        if key.startswith("f") and key[1:].isdigit():
+            return key.upper()
+        if key.startswith("ctrl+"):
+            return "Ctrl+" + key.removeprefix("ctrl+").upper()
+        return super().get_key_display(binding)

@@ -1,0 +1,156 @@
+"""The lookup screen: the agent types the holder's withdrawal code to open the dossier.
+
+The code is a secret of the holder: masked by default (screenshots, people behind the
+desk), cleared after every lookup, and live feedback never repeats it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Center, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, Static
+
+from kiosk.domain.errors import KioskError
+from kiosk.domain.model import Dossier
+from kiosk.services.auth import AgentSession
+from kiosk.services.container import KioskInfo
+from kiosk.services.lookup import LookupService
+from kiosk.ui.code_feedback import code_feedback
+from kiosk.ui.messages import LogoutRequested
+from kiosk.ui.screens.dossier import DossierScreen
+from kiosk.ui.widgets.secret_input import SecretInput
+from kiosk.ui.widgets.session_bar import SessionBar
+from kiosk.ui.widgets.status_line import Kind, StatusLine
+
+log = logging.getLogger(__name__)
+
+MASKED = "Code masqué — F2 pour l'afficher"
+SHOWN = "Code affiché en clair — F2 pour le masquer"
+UNEXPECTED = "Erreur inattendue : la recherche n'a pas abouti. Réessayez."
+
+
+class LookupScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "search", "Rechercher", priority=True),
+        Binding("f2", "toggle_mask", "Afficher / Masquer"),
+        Binding("f10", "logout", "Déconnexion"),
+        Binding("ctrl+l", "logout", "Déconnexion", show=False),
+    ]
+
+    class Found(Message):
+        def __init__(self, dossier: Dossier) -> None:
+            super().__init__()
+            self.dossier = dossier
+
+    class Refused(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, lookup: LookupService, session: AgentSession, info: KioskInfo) -> None:
+        super().__init__()
+        self._lookup = lookup
+        self.session = session
+        self._info = info
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield SessionBar(self.session, self._info)
+        with Center(), Vertical(id="lookup-panel", classes="panel") as panel:
+            panel.border_title = "Recherche d'un dossier"
+            yield Label(
+                "Code de retrait (18 caractères ; tirets et espaces facultatifs)",
+                classes="field-label",
+            )
+            yield SecretInput(max_length=40, id="code")
+            yield Static(MASKED, id="mask-state", markup=False)
+            yield StatusLine(id="code-feedback")
+            yield StatusLine("Le dossier s'ouvre en lecture seule.", id="lookup-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._refresh_feedback("")
+        self.code_input.focus()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.code_input.focus()
+
+    @property
+    def code_input(self) -> SecretInput:
+        return self.query_one("#code", SecretInput)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one("#lookup-status", StatusLine)
+
+    @on(Input.Changed, "#code")
+    def _typed(self, event: Input.Changed) -> None:
+        self._refresh_feedback(event.value)
+
+    def _refresh_feedback(self, raw: str) -> None:
+        kind, text = code_feedback(raw)
+        self.query_one("#code-feedback", StatusLine).show(text, kind)
+
+    def action_toggle_mask(self) -> None:
+        code = self.code_input
+        code.password = not code.password
+        self._show_mask_state()
+
+    def _show_mask_state(self) -> None:
+        self.query_one("#mask-state", Static).update(MASKED if self.code_input.password else SHOWN)
+
+    def action_search(self) -> None:
+        if self._busy:
+            return
+        code = self.code_input
+        raw = code.value
+        code.clear_secret()  # whatever happens next, the code does not stay on screen
+        self._show_mask_state()
+        if not raw.strip():
+            self.status.show("Saisissez un code de retrait.", Kind.ERROR)
+            return
+        self._set_busy(True)
+        self.status.show("Recherche du dossier…", Kind.BUSY)
+        self._search(raw)
+
+    @work(thread=True, exclusive=True, group="lookup")
+    def _search(self, raw: str) -> None:
+        try:
+            dossier = self._lookup.lookup(self.session, raw)
+        except KioskError as exc:
+            self.post_message(self.Refused(exc.message))
+        except Exception:
+            log.exception("dossier lookup failed")
+            self.post_message(self.Refused(UNEXPECTED))
+        else:
+            self.post_message(self.Found(dossier))
+
+    @on(Found)
+    def _found(self, message: Found) -> None:
+        self._set_busy(False)
+        self.status.show(f"Dossier {message.dossier.reference} consulté.", Kind.OK)
+        self.app.push_screen(DossierScreen(message.dossier, self.session, self._info))
+
+    @on(Refused)
+    def _refused(self, message: Refused) -> None:
+        self._set_busy(False)
+        self.status.show(message.text, Kind.ERROR)
+        self.code_input.focus()
+
+    def action_logout(self) -> None:
+        self.post_message(LogoutRequested())
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.query_one("#lookup-panel").disabled = busy
+        if not busy:
+            self.code_input.focus()
