@@ -60,8 +60,16 @@ class _LaterClock:
         return self._moment
 
 
+def _assert_qc_statements(softhsm: SoftHsm, value: bytes, folder: Path) -> None:
+    """OpenSSL reads QcCompliance, QcSSCD and QcType esign in the qcStatements."""
+    (folder / "qc.der").write_bytes(value)
+    parsed = softhsm.run("openssl", "asn1parse", "-inform", "DER", "-in", str(folder / "qc.der"))
+    oids = [line.rsplit(":", 1)[1] for line in parsed.splitlines() if "OBJECT" in line]
+    assert oids == ["0.4.0.1862.1.1", "0.4.0.1862.1.4", "0.4.0.1862.1.6", "0.4.0.1862.1.6.1"]
+
+
 def test_the_issued_certificate_follows_the_qualified_signature_profile(
-    embedded_ca: EmbeddedCA,
+    softhsm: SoftHsm, embedded_ca: EmbeddedCA, tmp_path: Path
 ) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
 
@@ -87,7 +95,9 @@ def test_the_issued_certificate_follows_the_qualified_signature_profile(
     assert [(a.access_method, a.access_location.value) for a in access] == [
         (AuthorityInformationAccessOID.CA_ISSUERS, PROFILE.ca_issuers_url)
     ]
-    assert extensions.get_extension_for_oid(QC_STATEMENTS).critical is False
+    statements = extensions.get_extension_for_oid(QC_STATEMENTS)
+    assert statements.critical is False
+    _assert_qc_statements(softhsm, statements.value.public_bytes(), tmp_path)
     aki = extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
     ski = issuing.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     assert aki.key_identifier == ski.digest

@@ -199,7 +199,7 @@ class Pkcs11TokenAdapter:
             for token in self._present_tokens():
                 info = _info(token)
                 fresh = info.serial == serial or info.serial not in serials_before
-                if info.initialized and info.label == label and info.serial and fresh:
+                if info.initialized and info.label == label.strip() and info.serial and fresh:
                     return info.serial
         raise TokenRemovedError()
 
