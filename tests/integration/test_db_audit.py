@@ -31,6 +31,13 @@ def append_events(db: Db, count: int, event_type: str = "test.event") -> None:
             tx.commit()
 
 
+def append_in_one_transaction(db: Db, count: int) -> None:
+    with db.uow() as tx:
+        for n in range(count):
+            tx.audit.append(AuditDraft("test.fill", Outcome.SUCCESS, details={"n": n}))
+        tx.commit()
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Any:
     with migrated_db(tmp_path) as database:
@@ -117,9 +124,8 @@ def test_a_database_locked_too_long_stops_the_step(tmp_path: Path) -> None:
         other_kiosk = sqlite3.connect(db.path, isolation_level=None)
         other_kiosk.execute("BEGIN IMMEDIATE")
         try:
-            with pytest.raises(StorageError) as caught, db.uow() as tx:
-                tx.audit.append(AuditDraft("agent.login", Outcome.SUCCESS, "camille"))
-                tx.commit()
+            with pytest.raises(StorageError) as caught:
+                append_events(db, 1, "agent.login")
         finally:
             other_kiosk.execute("ROLLBACK")
             other_kiosk.close()
@@ -140,10 +146,8 @@ def test_a_full_disk_stops_the_step_and_keeps_nothing_of_it(tmp_path: Path) -> N
             dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
 
         db.engine.dispose()  # new connections get the cap
-        with pytest.raises(StorageError) as caught, db.uow() as tx:
-            for n in range(10_000):
-                tx.audit.append(AuditDraft("test.fill", Outcome.SUCCESS, details={"n": n}))
-            tx.commit()
+        with pytest.raises(StorageError) as caught:
+            append_in_one_transaction(db, 10_000)
         assert "disque de la base de données est plein" in caught.value.message
         assert "n'a pas eu lieu" in caught.value.message
         event.remove(db.engine, "connect", _no_room_left)
