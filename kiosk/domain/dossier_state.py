@@ -43,8 +43,9 @@ TRANSITIONS: dict[DossierState, frozenset[DossierState]] = {
     DossierState.CANCELLED: frozenset(),
 }
 
-# States in which a holder may be received at the desk for a delivery.
-DELIVERABLE: frozenset[DossierState] = frozenset({DossierState.CONVOKED})
+# States in which a holder may be received at the desk: a refusal ends one appointment,
+# not the dossier, which stays available for another appointment.
+DELIVERABLE: frozenset[DossierState] = frozenset({DossierState.CONVOKED, DossierState.REFUSED})
 
 
 def can_transition(current: DossierState, target: DossierState) -> bool:

@@ -13,7 +13,7 @@ from typing import Protocol, Self
 
 from kiosk.domain.audit import AuditDraft, AuditEvent
 from kiosk.domain.dossier_state import DossierState
-from kiosk.domain.model import Agent, Dossier, Office, Product
+from kiosk.domain.model import Agent, Dossier, Office, Product, RevocationQuestion
 
 
 class Clock(Protocol):
@@ -52,6 +52,14 @@ class DossierRepository(Protocol):
     def set_state(self, reference: str, state: DossierState, reason: str | None) -> None: ...
 
     def convocations(self, office_code: str, day: date) -> Sequence[Dossier]: ...
+
+    def set_answer_attempts(self, reference: str, failed_attempts: int, locked: bool) -> None:
+        """Record the lifetime count of wrong answer sets, and whether it locked the dossier."""
+        ...
+
+    def replace_questions(self, reference: str, questions: Sequence[RevocationQuestion]) -> None:
+        """Store the revocation questions (answers as PHC strings), replacing any."""
+        ...
 
     def count(self) -> int: ...
 

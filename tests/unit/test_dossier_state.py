@@ -48,8 +48,8 @@ def test_a_refusal_must_give_its_reason() -> None:
         transition(S.CONVOKED, S.REFUSED, reason="  ")
 
 
-def test_only_convoked_dossiers_are_received_at_the_desk() -> None:
-    assert {S.CONVOKED} == DELIVERABLE
+def test_convoked_and_previously_refused_dossiers_are_received_at_the_desk() -> None:
+    assert {S.CONVOKED, S.REFUSED} == DELIVERABLE
 
 
 def test_every_state_has_a_french_label() -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 
 from kiosk.adapters.db.schema import dossiers, products, revocation_questions, withdrawal_codes
 from kiosk.adapters.db.transaction import Transaction
@@ -100,6 +100,21 @@ def _row_values(dossier: Dossier) -> dict[str, Any]:
     }
 
 
+def _question_rows(
+    reference: str, questions: Sequence[RevocationQuestion]
+) -> list[Mapping[str, Any]]:
+    return [
+        {
+            "dossier_ref": reference,
+            "position": position,
+            "question": q.question,
+            "answer_hash": q.answer_hash,
+            "personal": q.personal,
+        }
+        for position, q in enumerate(questions, start=1)
+    ]
+
+
 class SqlDossierRepository:
     """``local_tz`` is the time zone of the offices: a convocation "day" is a local day."""
 
@@ -155,17 +170,7 @@ class SqlDossierRepository:
             )
         if dossier.questions:
             self._tx.execute(
-                insert(revocation_questions),
-                [
-                    {
-                        "dossier_ref": dossier.reference,
-                        "position": position,
-                        "question": q.question,
-                        "answer_hash": q.answer_hash,
-                        "personal": q.personal,
-                    }
-                    for position, q in enumerate(dossier.questions, start=1)
-                ],
+                insert(revocation_questions), _question_rows(dossier.reference, dossier.questions)
             )
 
     def set_state(self, reference: str, state: DossierState, reason: str | None) -> None:
@@ -193,6 +198,22 @@ class SqlDossierRepository:
     def count(self) -> int:
         total: int = self._tx.execute(select(func.count()).select_from(dossiers)).scalar_one()
         return total
+
+    def set_answer_attempts(self, reference: str, failed_attempts: int, locked: bool) -> None:
+        result = self._tx.execute(
+            update(dossiers)
+            .where(dossiers.c.reference == reference)
+            .values(failed_answer_attempts=failed_attempts, answers_locked=locked)
+        )
+        if result.rowcount == 0:
+            raise NotFoundError(f"Dossier {reference} introuvable.")
+
+    def replace_questions(self, reference: str, questions: Sequence[RevocationQuestion]) -> None:
+        self._tx.execute(
+            delete(revocation_questions).where(revocation_questions.c.dossier_ref == reference)
+        )
+        if questions:
+            self._tx.execute(insert(revocation_questions), _question_rows(reference, questions))
 
 
 class SqlImportLedger:

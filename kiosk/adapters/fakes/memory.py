@@ -21,7 +21,7 @@ from typing import Self
 from kiosk.domain.audit import GENESIS_HASH, AuditDraft, AuditEvent, seal
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.errors import NotFoundError, StorageError
-from kiosk.domain.model import Agent, Dossier, Office
+from kiosk.domain.model import Agent, Dossier, Office, RevocationQuestion
 from kiosk.domain.ports import (
     AgentRepository,
     AuditLog,
@@ -149,6 +149,22 @@ class MemoryDossierRepository:
 
     def count(self) -> int:
         return len(self._state.dossiers)
+
+    def set_answer_attempts(self, reference: str, failed_attempts: int, locked: bool) -> None:
+        dossier = self._existing(reference)
+        self._state.dossiers[reference] = replace(
+            dossier, failed_answer_attempts=failed_attempts, answers_locked=locked
+        )
+
+    def replace_questions(self, reference: str, questions: Sequence[RevocationQuestion]) -> None:
+        dossier = self._existing(reference)
+        self._state.dossiers[reference] = replace(dossier, questions=tuple(questions))
+
+    def _existing(self, reference: str) -> Dossier:
+        dossier = self._state.dossiers.get(reference)
+        if dossier is None:
+            raise NotFoundError(f"Dossier {reference} introuvable.")
+        return dossier
 
 
 class MemoryAgentRepository:

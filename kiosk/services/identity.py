@@ -1,0 +1,84 @@
+"""Checking the holder's identity document at the desk.
+
+The MRZ is read (typed, or from a scanner that types it) or, for a damaged document,
+entered by hand; every check digit is verified by ``kiosk.domain.mrz`` and the document
+is compared with the dossier's holder by ``kiosk.domain.identity``. The audit event gets
+the outcome of each check, never the document number: only its keyed MAC, so that an
+auditor can tell whether two deliveries used the same document without learning it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from kiosk.domain.audit import AuditDraft, Outcome
+from kiosk.domain.errors import StateError, ValidationError
+from kiosk.domain.identity import IdentityReport, check_identity
+from kiosk.domain.mrz import MrzData, parse_mrz
+from kiosk.domain.mrz_fields import MrzCheckDigitError
+from kiosk.domain.ports import Clock, UnitOfWorkFactory
+from kiosk.services.appointment import Appointment
+
+
+def document_mac(secret: bytes, document: MrzData) -> str:
+    message = f"document:{document.issuing_country}:{document.document_number}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
+
+
+class IdentityService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, site_secret: bytes) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._secret = site_secret
+
+    def read_mrz(self, appointment: Appointment, typed: str) -> MrzData:
+        """Parse the MRZ; a check digit that does not verify is a refusal, audited."""
+        appointment.require_open()
+        try:
+            return parse_mrz(typed, self._clock.now().date())
+        except ValidationError as exc:
+            details: dict[str, str | int | bool | None] = {"manual_entry": False}
+            if isinstance(exc, MrzCheckDigitError):
+                details["check_digit_field"] = exc.field
+                self._record(appointment, "identity.mrz", Outcome.REFUSED, details)
+            else:
+                details["reason"] = "unreadable"
+                self._record(appointment, "identity.mrz", Outcome.FAILURE, details)
+            raise
+
+    def check(self, appointment: Appointment, document: MrzData) -> IdentityReport:
+        """Compare the document with the holder; the report says each check's outcome."""
+        appointment.require_open()
+        report = check_identity(document, appointment.dossier.holder, self._clock.now().date())
+        details = dict(report.audit_details())
+        details["document_mac"] = document_mac(self._secret, document)
+        outcome = Outcome.SUCCESS if report.passed else Outcome.REFUSED
+        self._record(appointment, "identity.check", outcome, details)
+        appointment.identity_passed = report.passed
+        appointment.photo_confirmed = False
+        return report
+
+    def confirm_photo(self, appointment: Appointment, matches: bool) -> None:
+        """The agent's deliberate statement that the photo is (or is not) the holder's."""
+        appointment.require_open()
+        if not appointment.identity_passed:
+            raise StateError("Les contrôles du document doivent d'abord être conformes.")
+        outcome = Outcome.SUCCESS if matches else Outcome.REFUSED
+        self._record(appointment, "identity.photo", outcome, {"photo_matches": matches})
+        appointment.photo_confirmed = matches
+
+    def _record(
+        self,
+        appointment: Appointment,
+        event_type: str,
+        outcome: Outcome,
+        details: dict[str, str | int | bool | None],
+    ) -> None:
+        with self._uow() as uow:
+            uow.audit.append(
+                AuditDraft(
+                    event_type, outcome, appointment.session.login, appointment.reference, details
+                )
+            )
+            uow.commit()
