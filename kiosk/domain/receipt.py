@@ -1,0 +1,317 @@
+"""The delivery receipt (procès-verbal de remise): what it states, what the holder signs.
+
+A receipt is built in three steps by the delivery service:
+
+1. ``ReceiptCore``: every fact of the delivery (holder, company, office, agent, certificate,
+   token, checks performed). ``receipt_digest(core)`` is the SHA-256 of its canonical JSON:
+   the holder signs these 32 bytes with the new certificate's key.
+2. The audit event that records the delivery carries ``receipt_audit_details(core)``.
+3. ``DeliveryReceipt`` joins the core, the holder's signature and that event's seq and hash.
+
+The printed receipt carries a QR code (``qr_payload``)::
+
+    KIOSK-PV1|<reference>|<audit seq>|<audit event hash>|<receipt digest hex>|<cert fingerprint hex>
+
+An auditor scans it, runs ``kiosk audit verify`` to prove the chain intact, then checks with
+``check_qr_against_event`` that event ``<seq>`` has that hash and records that receipt digest
+and certificate (later: an inclusion proof of the event in a published chain head).
+
+The identity document's number is never part of a receipt: only its type, country and expiry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+from kiosk.domain.audit import AuditEvent, DetailValue
+from kiosk.domain.errors import IntegrityError, ValidationError
+from kiosk.domain.receipt_text import receipt_lines
+
+__all__ = [
+    "RECEIPT_FORMAT",
+    "DeliveryReceipt",
+    "Printer",
+    "ReceiptCore",
+    "ReceiptQr",
+    "ReceiptRenderer",
+    "RevocationAnswers",
+    "canonical_receipt_bytes",
+    "check_qr_against_event",
+    "parse_qr_payload",
+    "qr_payload",
+    "receipt_audit_details",
+    "receipt_digest",
+    "receipt_lines",
+    "receipt_qr",
+]
+
+RECEIPT_FORMAT = "KIOSK-PV1"
+REFERENCE = re.compile(r"[A-Z0-9][A-Z0-9-]{2,39}")  # as the dossier import accepts it
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_SERIAL_HEX = re.compile(r"[0-9a-f]{1,64}")  # RFC 5280: at most 20 octets, some CAs overflow
+_COUNTRY = re.compile(r"[A-Z]{1,3}")  # ICAO 9303 codes: FRA, D (Germany), ...
+_SEQ = re.compile(r"[0-9]{1,18}")
+
+
+class RevocationAnswers(StrEnum):
+    """What became of the holder's revocation answers at the desk."""
+
+    VERIFIED = "vérifiées"
+    SET_AT_DESK = "définies au guichet"
+
+    @property
+    def wording(self) -> str:
+        if self is RevocationAnswers.VERIFIED:
+            return "réponses du titulaire vérifiées"
+        return "réponses définies par le titulaire au guichet"
+
+
+@dataclass(frozen=True)
+class ReceiptCore:
+    """Every fact the receipt states; all of it is covered by ``receipt_digest``.
+
+    Hex values are lowercase without separators. ``identity_checks`` are (label, outcome)
+    pairs such as ("Contrôle de la bande MRZ", "conforme").
+    """
+
+    reference: str
+    holder_surname: str
+    holder_given_names: str
+    company_name: str
+    company_siren: str
+    product_label: str
+    office_name: str
+    office_address: str
+    agent_display_name: str
+    agent_login: str
+    kiosk_id: str
+    delivered_at: datetime
+    certificate_serial: str
+    certificate_fingerprint: str  # SHA-256 of the certificate's DER
+    not_before: datetime
+    not_after: datetime
+    token_serial: str
+    identity_checks: tuple[tuple[str, str], ...]
+    document_type: str  # a label ("Carte nationale d'identité"), never a number
+    document_country: str
+    document_expiry: date
+    revocation_answers: RevocationAnswers
+    terms_version: str
+
+    def __post_init__(self) -> None:
+        if not REFERENCE.fullmatch(self.reference):
+            raise ValidationError(f"Référence de dossier invalide pour le PV : {self.reference!r}")
+        for label, value in (
+            ("nom du titulaire", self.holder_surname),
+            ("raison sociale", self.company_name),
+            ("produit", self.product_label),
+            ("bureau de retrait", self.office_name),
+            ("adresse du bureau", self.office_address),
+            ("nom de l'agent", self.agent_display_name),
+            ("identifiant de l'agent", self.agent_login),
+            ("poste", self.kiosk_id),
+            ("numéro de série du support", self.token_serial),
+            ("type de pièce d'identité", self.document_type),
+            ("version des conditions générales", self.terms_version),
+        ):
+            if not value.strip():
+                raise ValidationError(f"Le PV ne peut pas être établi : « {label} » est vide.")
+        if not re.fullmatch(r"[0-9]{9}", self.company_siren):
+            raise ValidationError("Le SIREN du PV doit comporter 9 chiffres.")
+        for moment in (self.delivered_at, self.not_before, self.not_after):
+            if moment.tzinfo is None or moment.utcoffset() is None:
+                raise ValidationError("Les dates du PV doivent porter leur fuseau horaire.")
+        if self.not_after <= self.not_before:
+            raise ValidationError("La fin de validité du certificat précède son début.")
+        if not _SERIAL_HEX.fullmatch(self.certificate_serial):
+            raise ValidationError("Numéro de série du certificat : hexadécimal minuscule attendu.")
+        if not _SHA256_HEX.fullmatch(self.certificate_fingerprint):
+            raise ValidationError("Empreinte du certificat : 64 caractères hexadécimaux attendus.")
+        if not self.identity_checks or any(
+            not label.strip() or not outcome.strip() for label, outcome in self.identity_checks
+        ):
+            raise ValidationError("Le PV doit nommer chaque vérification d'identité effectuée.")
+        # A label has no digits: this keeps a document number from slipping onto the receipt.
+        if any(ch.isdigit() for ch in self.document_type):
+            raise ValidationError("Le type de pièce d'identité ne doit pas contenir de chiffres.")
+        if not _COUNTRY.fullmatch(self.document_country):
+            raise ValidationError("Pays de la pièce d'identité : code OACI (ex. FRA) attendu.")
+
+
+@dataclass(frozen=True)
+class DeliveryReceipt:
+    """A sealed receipt: the core, the holder's acceptance and the audit event recording it."""
+
+    core: ReceiptCore
+    holder_signature: bytes  # over ``signed_digest``, with the delivered certificate's key
+    signed_digest: bytes
+    audit_seq: int
+    audit_hash: str
+
+    def __post_init__(self) -> None:
+        if not self.holder_signature:
+            raise ValidationError("Le PV ne porte pas la signature d'acceptation du titulaire.")
+        if self.signed_digest != receipt_digest(self.core):
+            raise IntegrityError("La signature du titulaire ne porte pas sur le contenu de ce PV.")
+        if self.audit_seq < 1:
+            raise ValidationError("Numéro d'événement d'audit invalide pour le PV.")
+        if not _SHA256_HEX.fullmatch(self.audit_hash):
+            raise ValidationError("Empreinte d'événement d'audit invalide pour le PV.")
+
+    @property
+    def reference(self) -> str:
+        return self.core.reference
+
+
+class ReceiptRenderer(Protocol):
+    def render(self, receipt: DeliveryReceipt, folder: Path) -> Path:
+        """Write the receipt document into ``folder`` atomically; return its path.
+
+        Raises StorageError if it cannot be stored (nothing partial is left), DeviceError if
+        the renderer itself cannot work (font missing)."""
+        ...
+
+
+class Printer(Protocol):
+    def print_file(self, path: Path) -> str:
+        """Send a file to the printer; return the print job id ("" when nothing is printed).
+
+        Raises DeviceError naming where the file stays available."""
+        ...
+
+
+def _utc_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def canonical_receipt_bytes(core: ReceiptCore) -> bytes:
+    """The exact bytes the holder's signature commits to (sorted-key compact JSON, UTF-8)."""
+    body = {
+        "format": RECEIPT_FORMAT,
+        "reference": core.reference,
+        "holder": {"surname": core.holder_surname, "given_names": core.holder_given_names},
+        "company": {"name": core.company_name, "siren": core.company_siren},
+        "product": core.product_label,
+        "office": {"name": core.office_name, "address": core.office_address},
+        "agent": {"name": core.agent_display_name, "login": core.agent_login},
+        "kiosk": core.kiosk_id,
+        "delivered_at": _utc_iso(core.delivered_at),
+        "certificate": {
+            "serial": core.certificate_serial,
+            "sha256": core.certificate_fingerprint,
+            "not_before": _utc_iso(core.not_before),
+            "not_after": _utc_iso(core.not_after),
+        },
+        "token_serial": core.token_serial,
+        "identity_checks": [[label, outcome] for label, outcome in core.identity_checks],
+        "document": {
+            "type": core.document_type,
+            "country": core.document_country,
+            "expiry": core.document_expiry.isoformat(),
+        },
+        "revocation_answers": core.revocation_answers.value,
+        "terms_version": core.terms_version,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def receipt_digest(core: ReceiptCore) -> bytes:
+    """SHA-256 of the canonical receipt: the 32 bytes the holder signs."""
+    return hashlib.sha256(canonical_receipt_bytes(core)).digest()
+
+
+def receipt_audit_details(core: ReceiptCore) -> dict[str, DetailValue]:
+    """What the delivery's audit event must record for the receipt's QR code to check out."""
+    return {
+        "receipt_format": RECEIPT_FORMAT,
+        "receipt_digest": receipt_digest(core).hex(),
+        "certificate_serial": core.certificate_serial,
+        "certificate_fingerprint": core.certificate_fingerprint,
+        "token_serial": core.token_serial,
+        "terms_version": core.terms_version,
+    }
+
+
+@dataclass(frozen=True)
+class ReceiptQr:
+    """The facts a receipt's QR code carries."""
+
+    reference: str
+    audit_seq: int
+    audit_hash: str
+    receipt_digest: str
+    certificate_fingerprint: str
+
+    def text(self) -> str:
+        return "|".join(
+            (
+                RECEIPT_FORMAT,
+                self.reference,
+                str(self.audit_seq),
+                self.audit_hash,
+                self.receipt_digest,
+                self.certificate_fingerprint,
+            )
+        )
+
+
+def receipt_qr(receipt: DeliveryReceipt) -> ReceiptQr:
+    return ReceiptQr(
+        reference=receipt.reference,
+        audit_seq=receipt.audit_seq,
+        audit_hash=receipt.audit_hash,
+        receipt_digest=receipt.signed_digest.hex(),
+        certificate_fingerprint=receipt.core.certificate_fingerprint,
+    )
+
+
+def qr_payload(receipt: DeliveryReceipt) -> str:
+    """The QR code's text: ``KIOSK-PV1|ref|seq|event hash|receipt digest|cert fingerprint``."""
+    return receipt_qr(receipt).text()
+
+
+def parse_qr_payload(text: str) -> ReceiptQr:
+    """Read a scanned QR code; ValidationError (French) on anything but a kiosk receipt code."""
+    parts = text.strip().split("|")
+    if len(parts) != 6 or parts[0] != RECEIPT_FORMAT:
+        raise ValidationError("Ce code QR n'est pas celui d'un PV de remise du kiosque.")
+    _, reference, seq, audit_hash, digest, fingerprint = parts
+    if not REFERENCE.fullmatch(reference):
+        raise ValidationError("Code QR du PV illisible : référence de dossier invalide.")
+    if not _SEQ.fullmatch(seq) or int(seq) < 1:
+        raise ValidationError("Code QR du PV illisible : numéro d'événement d'audit invalide.")
+    for label, value in (
+        ("empreinte d'événement", audit_hash),
+        ("condensat du PV", digest),
+        ("empreinte du certificat", fingerprint),
+    ):
+        if not _SHA256_HEX.fullmatch(value.lower()):
+            raise ValidationError(f"Code QR du PV illisible : {label} invalide.")
+    return ReceiptQr(reference, int(seq), audit_hash.lower(), digest.lower(), fingerprint.lower())
+
+
+def check_qr_against_event(qr: ReceiptQr, event: AuditEvent) -> None:
+    """Raise IntegrityError unless ``event`` (from a verified chain) is the one the QR names."""
+    details = event.details
+    mismatches = [
+        label
+        for label, ok in (
+            ("numéro d'événement", event.seq == qr.audit_seq),
+            ("empreinte d'événement", event.hash == qr.audit_hash),
+            ("dossier", event.dossier_ref == qr.reference),
+            ("condensat du PV", details.get("receipt_digest") == qr.receipt_digest),
+            ("certificat", details.get("certificate_fingerprint") == qr.certificate_fingerprint),
+        )
+        if not ok
+    ]
+    if mismatches:
+        raise IntegrityError(
+            f"Le PV {qr.reference} ne correspond pas au journal d'audit : {', '.join(mismatches)}."
+        )
