@@ -2,7 +2,7 @@
 
 A code is 17 random Crockford base32 symbols (85 bits from a CSPRNG) followed by one
 check symbol (Crockford's mod-37 check, which catches any single mistyped symbol and any
-swap of two adjacent symbols), printed in three groups of six: ``7K2M9Q-4TX8HB-R3WZN5``.
+swap of two adjacent symbols), printed in three groups of six: ``4ED2W7-937X32-Q2SWZG``.
 
 Typing is forgiving: case, spaces and dashes do not matter, O reads as 0, I and L as 1,
 and U (never generated) is rejected. Codes are stored only as a keyed hash (HMAC-SHA256

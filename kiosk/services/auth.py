@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -58,7 +59,7 @@ class AuthService:
                     )
                 )
                 uow.commit()
-                minutes = max(1, int((agent.locked_until - now).total_seconds() // 60) + 1)
+                minutes = max(1, math.ceil((agent.locked_until - now).total_seconds() / 60))
                 raise AuthError(
                     f"Identifiant verrouillé après trop d'échecs : réessayez dans {minutes} min."
                 )
