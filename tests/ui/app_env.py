@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any, ParamSpec
 
 from rich.console import Console
+from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input
@@ -110,7 +111,7 @@ def screen_text(app: KioskApp) -> str:
     return console.export_text(styles=False)
 
 
-def no_blink(app: KioskApp) -> None:
+def no_blink(app: App[Any]) -> None:
     """A steady cursor, so screenshots do not depend on when they are taken."""
     for widget in app.screen.query(Input):
         widget.cursor_blink = False
