@@ -93,10 +93,6 @@ def test_fifth_failure_locks_the_login_for_fifteen_minutes(world: World) -> None
     assert world.services.auth.login(AGENT_LOGIN, AGENT_PASSWORD).login == AGENT_LOGIN
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kiosk/services/auth.py rounds the last 60 s up to 2 min (needs a ceiling division)",
-)
 def test_lockout_message_tells_the_minutes_left_rounded_up(world: World) -> None:
     _fail(world, 5)
     world.clock.advance(timedelta(minutes=14))
