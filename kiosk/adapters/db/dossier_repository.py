@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 
 from kiosk.adapters.db.schema import dossiers, products, revocation_questions, withdrawal_codes
 from kiosk.adapters.db.transaction import Transaction
@@ -115,6 +115,23 @@ def _question_rows(
     ]
 
 
+_DOSSIER_WITH_PRODUCT: Select[Any] = select(
+    dossiers,
+    products.c.label.label("product_label"),
+    products.c.validity_years.label("product_validity_years"),
+    products.c.key_algorithm.label("product_key_algorithm"),
+).join(products, products.c.code == dossiers.c.product_code)
+_BY_REFERENCE = _DOSSIER_WITH_PRODUCT.where(dossiers.c.reference == bindparam("reference"))
+_BY_CODE_HASH = _DOSSIER_WITH_PRODUCT.join(
+    withdrawal_codes, withdrawal_codes.c.dossier_ref == dossiers.c.reference
+).where(withdrawal_codes.c.code_hash == bindparam("code_hash"))
+_QUESTIONS_OF: Select[Any] = (
+    select(revocation_questions)
+    .where(revocation_questions.c.dossier_ref == bindparam("reference"))
+    .order_by(revocation_questions.c.position)
+)
+
+
 class SqlDossierRepository:
     """``local_tz`` is the time zone of the offices: a convocation "day" is a local day."""
 
@@ -124,12 +141,7 @@ class SqlDossierRepository:
         self._local_tz = local_tz
 
     def _select(self) -> Select[Any]:
-        return select(
-            dossiers,
-            products.c.label.label("product_label"),
-            products.c.validity_years.label("product_validity_years"),
-            products.c.key_algorithm.label("product_key_algorithm"),
-        ).join(products, products.c.code == dossiers.c.product_code)
+        return _DOSSIER_WITH_PRODUCT
 
     def _load(self, statement: Select[Any]) -> list[Dossier]:
         rows = list(self._tx.execute(statement))
@@ -149,15 +161,21 @@ class SqlDossierRepository:
         return [_dossier(row, tuple(by_dossier[row.reference])) for row in rows]
 
     def get(self, reference: str) -> Dossier | None:
-        found = self._load(self._select().where(dossiers.c.reference == reference))
-        return found[0] if found else None
+        return self._load_one(_BY_REFERENCE, {"reference": reference})
 
     def find_by_code_hash(self, code_hash: str) -> Dossier | None:
-        owner = select(withdrawal_codes.c.dossier_ref).where(
-            withdrawal_codes.c.code_hash == code_hash
+        return self._load_one(_BY_CODE_HASH, {"code_hash": code_hash})
+
+    def _load_one(self, statement: Select[Any], params: Mapping[str, Any]) -> Dossier | None:
+        # The desk's hot path: statements built once, so SQLAlchemy only binds and runs.
+        row = self._tx.execute(statement, params).first()
+        if row is None:
+            return None
+        questions = tuple(
+            RevocationQuestion(q.question, q.answer_hash, bool(q.personal))
+            for q in self._tx.execute(_QUESTIONS_OF, {"reference": row.reference})
         )
-        found = self._load(self._select().where(dossiers.c.reference.in_(owner.scalar_subquery())))
-        return found[0] if found else None
+        return _dossier(row, questions)
 
     def add(self, dossier: Dossier, code_hashes: Sequence[str]) -> None:
         values = _row_values(dossier)
