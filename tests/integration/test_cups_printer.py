@@ -89,6 +89,13 @@ def test_a_kiosk_without_cups_is_told_so(fake_bin: Path, receipt_pdf: Path) -> N
         printer.print_file(receipt_pdf)
 
 
+def test_an_lp_that_cannot_run_is_named(tmp_path: Path, receipt_pdf: Path) -> None:
+    broken = tmp_path / "lp"
+    broken.write_text("not a program")  # not executable
+    with pytest.raises(DeviceError, match="ne peut pas être lancée"):
+        CupsPrinter("accueil", lp_command=str(broken)).print_file(receipt_pdf)
+
+
 def test_a_printer_that_hangs_is_given_up_after_the_timeout(
     fake_bin: Path, receipt_pdf: Path
 ) -> None:

@@ -7,6 +7,7 @@ stays available, so that it can be printed later or elsewhere.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -47,12 +48,14 @@ class CupsPrinter:
                 command,
                 capture_output=True,
                 text=True,
+                errors="replace",
+                env={**os.environ, "LC_ALL": "C"},  # lp's English messages are the ones we read
                 timeout=self._timeout,
                 check=False,
             )
         except FileNotFoundError:
             raise self._failure(path, "la commande lp (CUPS) est absente de ce poste") from None
-        except PermissionError:
+        except OSError:
             raise self._failure(path, "la commande lp (CUPS) ne peut pas être lancée") from None
         except subprocess.TimeoutExpired:
             raise self._failure(
