@@ -1,5 +1,9 @@
-"""Driving the kiosk app in tests: a world behind it, and Pilot helpers that wait on real
-conditions (workers finished, a screen shown), never on time."""
+"""Driving the kiosk app in tests.
+
+``real_app`` is the app as it runs (bootstrap, SQLite, Argon2id); ``memory_app`` puts
+in-memory services behind it for what a database cannot be asked to do (hold a call,
+fail on demand, hold data an import refuses). The Pilot helpers wait on real conditions
+(workers finished, messages handled), never on time."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import io
 import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, ParamSpec
 
 from rich.console import Console
@@ -24,6 +29,7 @@ from kiosk.services.lookup import LookupService
 from kiosk.ui.app import KioskApp
 from kiosk.ui.widgets.status_line import StatusLine
 from tests.ui.sample_data import AGENT_LOGIN, AGENT_PASSWORD, World, build_world
+from tests.ui.sql_env import SqlDesk, sql_desk
 
 P = ParamSpec("P")
 KioskPilot = Pilot[None]
@@ -39,7 +45,15 @@ def run_async(test: Callable[P, Coroutine[Any, Any, None]]) -> Callable[P, None]
     return runner
 
 
-def make_app(world: World | None = None) -> tuple[KioskApp, World]:
+def real_app(home: Path, *, fixed_codes: bool = True) -> tuple[KioskApp, SqlDesk]:
+    """The app as ``kiosk run`` builds it (``kiosk.bootstrap.make_app``) on a fresh home."""
+    desk = sql_desk(home, fixed_codes=fixed_codes)
+    return desk.app(), desk
+
+
+def memory_app(world: World | None = None) -> tuple[KioskApp, World]:
+    """The app over in-memory services: for what a real database cannot be made to do on
+    demand (wait, fail) and for data an import would refuse."""
     world = world or build_world()
     return KioskApp(world.services), world
 

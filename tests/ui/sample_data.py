@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 from kiosk.adapters.fakes.memory import FakeHasher, FixedClock, MemoryUnitOfWorkFactory
 from kiosk.domain import withdrawal
+from kiosk.domain.audit import AuditEvent
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.model import (
     Agent,
@@ -59,9 +60,9 @@ HOSTILE_COMPANY = "[link=https://exemple.invalid]Clic[/link] SARL"
 
 PRODUCT = Product("RGS2-SIGN-3Y", "Signature qualifiée RGS** / eIDAS", 3, KeyAlgorithm.RSA_2048)
 QUESTIONS = (
-    RevocationQuestion("Nom de votre premier animal ?", "fake$00$00", personal=True),
-    RevocationQuestion("Ville de naissance de votre mère ?", "fake$00$00", personal=True),
-    RevocationQuestion("Numéro de votre première voiture ?", "fake$00$00", personal=True),
+    RevocationQuestion("Nom de votre premier animal ?", "fake$00$00"),
+    RevocationQuestion("Ville de naissance de votre mère ?", "fake$00$00"),
+    RevocationQuestion("Modèle de ma première voiture ?", "fake$00$00", personal=True),
 )
 
 
@@ -76,6 +77,9 @@ class World:
 
     def code(self, reference: str = REF_CONVOKED) -> str:
         return self.codes[reference]
+
+    def audit_events(self) -> list[AuditEvent]:
+        return self.db.audit_events()
 
 
 def _dossier(

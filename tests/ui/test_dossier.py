@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from kiosk.ui.screens.dossier import DossierScreen
 from kiosk.ui.screens.login import LoginScreen
 from kiosk.ui.screens.lookup import LookupScreen
 from kiosk.ui.widgets.field_section import FieldSection
-from tests.ui.app_env import KioskPilot, log_in, look_up, make_app, run_async, screen_text, settle
+from tests.ui.app_env import (
+    KioskPilot,
+    log_in,
+    look_up,
+    memory_app,
+    real_app,
+    run_async,
+    screen_text,
+    settle,
+)
 from tests.ui.sample_data import (
     HOSTILE_COMPANY,
     HOSTILE_GIVEN_NAMES,
@@ -22,8 +33,8 @@ def _section(pilot: KioskPilot, section_id: str) -> dict[str, str]:
 
 
 @run_async
-async def test_the_dossier_shows_what_the_agent_checks() -> None:
-    app, world = make_app()
+async def test_the_dossier_shows_what_the_agent_checks(tmp_path: Path) -> None:
+    app, world = real_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await log_in(pilot)
         await look_up(pilot, world.code(REF_CONVOKED))
@@ -59,8 +70,8 @@ async def test_the_dossier_shows_what_the_agent_checks() -> None:
 
 
 @run_async
-async def test_revocation_answers_and_questions_are_never_shown() -> None:
-    app, world = make_app()
+async def test_revocation_answers_and_questions_are_never_shown(tmp_path: Path) -> None:
+    app, world = real_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await log_in(pilot)
         await look_up(pilot, world.code(REF_CONVOKED))
@@ -73,8 +84,10 @@ async def test_revocation_answers_and_questions_are_never_shown() -> None:
 
 
 @run_async
-async def test_a_delivered_dossier_says_it_cannot_be_delivered_and_shows_its_delegate() -> None:
-    app, world = make_app()
+async def test_a_delivered_dossier_says_it_cannot_be_delivered_and_shows_its_delegate(
+    tmp_path: Path,
+) -> None:
+    app, world = real_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
         await look_up(pilot, world.code(REF_DELIVERED))
@@ -88,7 +101,7 @@ async def test_a_delivered_dossier_says_it_cannot_be_delivered_and_shows_its_del
 
 @run_async
 async def test_markup_and_terminal_escapes_in_imported_names_are_shown_literally() -> None:
-    app, world = make_app()
+    app, world = memory_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await log_in(pilot)
         await look_up(pilot, world.code(REF_HOSTILE))
@@ -104,8 +117,8 @@ async def test_markup_and_terminal_escapes_in_imported_names_are_shown_literally
 
 
 @run_async
-async def test_escape_goes_back_to_an_empty_lookup_field() -> None:
-    app, world = make_app()
+async def test_escape_goes_back_to_an_empty_lookup_field(tmp_path: Path) -> None:
+    app, world = real_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
         await look_up(pilot, world.code(REF_CONVOKED))
@@ -119,8 +132,8 @@ async def test_escape_goes_back_to_an_empty_lookup_field() -> None:
 
 
 @run_async
-async def test_f10_on_the_dossier_logs_out_to_the_login_screen() -> None:
-    app, world = make_app()
+async def test_f10_on_the_dossier_logs_out_to_the_login_screen(tmp_path: Path) -> None:
+    app, world = real_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
         await look_up(pilot, world.code(REF_CONVOKED))

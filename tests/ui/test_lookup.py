@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from textual.widgets import Input
@@ -21,7 +22,8 @@ from tests.ui.app_env import (
     gated_world,
     log_in,
     look_up,
-    make_app,
+    memory_app,
+    real_app,
     run_async,
     screen_text,
     settle,
@@ -32,7 +34,6 @@ from tests.ui.sample_data import (
     AGENT_LOGIN,
     REF_CONVOKED,
     REF_OTHER_OFFICE,
-    build_world,
 )
 
 
@@ -56,9 +57,9 @@ def _mistyped(code: str) -> str:
 )
 @run_async
 async def test_a_good_code_opens_its_dossier_however_it_is_typed(
-    retype: Callable[[str], str],
+    retype: Callable[[str], str], tmp_path: Path
 ) -> None:
-    app, world = make_app(build_world(fixed_codes=False))
+    app, world = real_app(tmp_path, fixed_codes=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
         await look_up(pilot, retype(world.code(REF_CONVOKED)))
@@ -68,8 +69,8 @@ async def test_a_good_code_opens_its_dossier_however_it_is_typed(
 
 
 @run_async
-async def test_typing_key_by_key_counts_symbols_then_confirms_the_check() -> None:
-    app, world = make_app()
+async def test_typing_key_by_key_counts_symbols_then_confirms_the_check(tmp_path: Path) -> None:
+    app, world = real_app(tmp_path)
     code = world.code(REF_CONVOKED)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
@@ -85,8 +86,8 @@ async def test_typing_key_by_key_counts_symbols_then_confirms_the_check() -> Non
 
 
 @run_async
-async def test_a_wrong_check_symbol_is_flagged_while_typing() -> None:
-    app, world = make_app()
+async def test_a_wrong_check_symbol_is_flagged_while_typing(tmp_path: Path) -> None:
+    app, world = real_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
         await type_into(pilot, "#code", _mistyped(world.code(REF_CONVOKED)))
@@ -96,8 +97,8 @@ async def test_a_wrong_check_symbol_is_flagged_while_typing() -> None:
 
 
 @run_async
-async def test_a_symbol_that_never_appears_in_codes_is_flagged_at_once() -> None:
-    app, _ = make_app()
+async def test_a_symbol_that_never_appears_in_codes_is_flagged_at_once(tmp_path: Path) -> None:
+    app, _ = real_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
         await type_into(pilot, "#code", "7K2U")
@@ -107,8 +108,8 @@ async def test_a_symbol_that_never_appears_in_codes_is_flagged_at_once() -> None
 
 
 @run_async
-async def test_another_offices_code_gets_the_same_answer_as_an_unknown_one() -> None:
-    app, world = make_app()
+async def test_another_offices_code_gets_the_same_answer_as_an_unknown_one(tmp_path: Path) -> None:
+    app, world = real_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
         await look_up(pilot, world.code(REF_OTHER_OFFICE))
@@ -121,20 +122,22 @@ async def test_another_offices_code_gets_the_same_answer_as_an_unknown_one() -> 
 
 
 @run_async
-async def test_a_malformed_code_is_refused_with_a_french_message() -> None:
-    app, world = make_app()
+async def test_a_malformed_code_is_refused_with_a_french_message(tmp_path: Path) -> None:
+    app, world = real_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
         await look_up(pilot, _mistyped(world.code(REF_CONVOKED)))
 
         assert "Caractère de contrôle incorrect" in status_text(app.screen, "#lookup-status")
-        [event] = [e for e in world.db.audit_events() if e.event_type == "dossier.lookup"]
+        [event] = [e for e in world.audit_events() if e.event_type == "dossier.lookup"]
         assert event.outcome is Outcome.REFUSED
 
 
 @run_async
-async def test_the_code_is_masked_cleared_after_each_lookup_and_never_on_screen() -> None:
-    app, world = make_app()
+async def test_the_code_is_masked_cleared_after_each_lookup_and_never_on_screen(
+    tmp_path: Path,
+) -> None:
+    app, world = real_app(tmp_path)
     code = world.code(REF_OTHER_OFFICE)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
@@ -150,8 +153,8 @@ async def test_the_code_is_masked_cleared_after_each_lookup_and_never_on_screen(
 
 
 @run_async
-async def test_f2_shows_and_hides_the_code_and_a_lookup_masks_it_again() -> None:
-    app, world = make_app()
+async def test_f2_shows_and_hides_the_code_and_a_lookup_masks_it_again(tmp_path: Path) -> None:
+    app, world = real_app(tmp_path)
     code = world.code(REF_OTHER_OFFICE)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
@@ -175,7 +178,7 @@ async def test_f2_shows_and_hides_the_code_and_a_lookup_masks_it_again() -> None
 @run_async
 async def test_the_screen_says_searching_while_the_lookup_runs() -> None:
     gate = Gate()
-    app, world = make_app(gated_world(lookup=gate))
+    app, world = memory_app(gated_world(lookup=gate))
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
         await type_into(pilot, "#code", world.code(REF_CONVOKED))
@@ -191,7 +194,7 @@ async def test_the_screen_says_searching_while_the_lookup_runs() -> None:
 
 @run_async
 async def test_a_database_failure_is_told_in_french_and_the_desk_stays_usable() -> None:
-    app, world = make_app()
+    app, world = memory_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
         world.db.fail_commits = True
@@ -205,8 +208,10 @@ async def test_a_database_failure_is_told_in_french_and_the_desk_stays_usable() 
 
 @pytest.mark.parametrize("key", ["f10", "ctrl+l"])
 @run_async
-async def test_logout_returns_to_an_empty_login_screen_and_is_audited(key: str) -> None:
-    app, world = make_app()
+async def test_logout_returns_to_an_empty_login_screen_and_is_audited(
+    key: str, tmp_path: Path
+) -> None:
+    app, world = real_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
         await type_into(pilot, "#code", world.code(REF_CONVOKED)[:6])
@@ -218,5 +223,5 @@ async def test_logout_returns_to_an_empty_login_screen_and_is_audited(key: str) 
         assert [s for s in app.screen_stack if isinstance(s, LookupScreen)] == []
         assert app.screen.query_one("#login", Input).value == ""
         assert app.screen.query_one("#password", SecretInput).value == ""
-        [event] = [e for e in world.db.audit_events() if e.event_type == "agent.logout"]
+        [event] = [e for e in world.audit_events() if e.event_type == "agent.logout"]
         assert event.agent == AGENT_LOGIN

@@ -2,8 +2,9 @@
 comfortable one (120x40). Update with ``pytest tests/ui --snapshot-update`` and look at
 the result before committing.
 
-Snapshots use fixed withdrawal codes and a fixed clock, so they only change when the
-screens do; and they must never show a code or a password (checked below).
+The app is the real one (bootstrap, SQLite) with fixed withdrawal codes and fixed
+convocations, so snapshots only change when the screens do; and they must never show a
+code or a password (checked below).
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.app_env import KioskPilot, log_in, look_up, make_app, no_blink, type_into
+from tests.ui.app_env import KioskPilot, log_in, look_up, no_blink, real_app, type_into
 from tests.ui.sample_data import (
     AGENT_PASSWORD,
     FIXED_CODES,
     OTHER_AGENT_PASSWORD,
     REF_CONVOKED,
-    build_world,
 )
 
 SnapCompare = Callable[..., bool]
@@ -53,28 +53,30 @@ async def _dossier_screen(pilot: KioskPilot) -> None:
     await look_up(pilot, FIXED_CODES[REF_CONVOKED])
 
 
-def _snap(snap_compare: SnapCompare, scenario: Scenario, size: tuple[int, int]) -> bool:
-    app, _ = make_app(build_world(fixed_codes=True))
+def _snap(snap_compare: SnapCompare, home: Path, scenario: Scenario, size: tuple[int, int]) -> bool:
+    app, _ = real_app(home, fixed_codes=True)
     return snap_compare(app, terminal_size=size, run_before=scenario)
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_login_screen(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
-    assert _snap(snap_compare, _login_screen, size)
+def test_login_screen(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert _snap(snap_compare, tmp_path, _login_screen, size)
 
 
-def test_login_refused(snap_compare: SnapCompare) -> None:
-    assert _snap(snap_compare, _login_refused, (80, 24))
-
-
-@pytest.mark.parametrize("size", SIZES)
-def test_lookup_screen_with_a_masked_code(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
-    assert _snap(snap_compare, _lookup_screen, size)
+def test_login_refused(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert _snap(snap_compare, tmp_path, _login_refused, (80, 24))
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_dossier_screen(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
-    assert _snap(snap_compare, _dossier_screen, size)
+def test_lookup_screen_with_a_masked_code(
+    snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    assert _snap(snap_compare, tmp_path, _lookup_screen, size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_dossier_screen(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert _snap(snap_compare, tmp_path, _dossier_screen, size)
 
 
 def _svg_text(svg: str) -> str:
