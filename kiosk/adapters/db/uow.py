@@ -14,12 +14,20 @@ from kiosk.adapters.clock import SystemClock
 from kiosk.adapters.db.audit_log import SqlAuditLog
 from kiosk.adapters.db.dossier_repository import SqlDossierRepository, SqlImportLedger
 from kiosk.adapters.db.errors import storage_error
+from kiosk.adapters.db.journal_repo import SqlPersonalisationJournal, SqlRevocationRequests
 from kiosk.adapters.db.repositories import (
     SqlAgentRepository,
     SqlOfficeRepository,
     SqlProductRepository,
 )
+from kiosk.adapters.db.token_register_repo import SqlDeliveryRegister, SqlTokenRegister
 from kiosk.adapters.db.transaction import Transaction
+from kiosk.domain.personalisation_ports import (
+    DeliveryRegister,
+    PersonalisationJournal,
+    RevocationRequests,
+    TokenRegister,
+)
 from kiosk.domain.ports import (
     AgentRepository,
     AuditLog,
@@ -50,6 +58,10 @@ class SqlUnitOfWork:
         self.agents: AgentRepository = SqlAgentRepository(self._tx)
         self.audit: AuditLog = SqlAuditLog(self._tx, clock, site, kiosk_id)
         self.imports: ImportLedger = SqlImportLedger(self._tx)
+        self.token_register: TokenRegister = SqlTokenRegister(self._tx)
+        self.journal: PersonalisationJournal = SqlPersonalisationJournal(self._tx)
+        self.revocations: RevocationRequests = SqlRevocationRequests(self._tx)
+        self.deliveries: DeliveryRegister = SqlDeliveryRegister(self._tx)
 
     def __enter__(self) -> Self:
         try:
