@@ -72,11 +72,12 @@ class KioskApp(App[None]):
     async def end_session(self, reason: str) -> None:
         """Forget the agent, record the logout, and show a fresh, empty login screen."""
         session, self.session = self.session, None
-        if session is not None:
-            self._record_logout(session, reason)
         while len(self.screen_stack) > 2:
             await self.pop_screen()
         await self.switch_screen(LoginScreen(self.services.auth))
+        # Recorded once the login screen is up, so that it can tell if the journal failed.
+        if session is not None:
+            self._record_logout(session, reason)
 
     @work(thread=True, group="logout")
     def _record_logout(self, session: AgentSession, reason: str) -> None:
@@ -90,12 +91,11 @@ class KioskApp(App[None]):
 
     @on(LogoutNotRecorded)
     def _logout_not_recorded(self, message: LogoutNotRecorded) -> None:
-        self.notify(
-            neutralise(message.text),
-            title="Déconnexion non enregistrée au journal",
-            severity="error",
-            markup=False,
-        )
+        text = f"Déconnexion non enregistrée au journal : {message.text}"
+        if isinstance(self.screen, LoginScreen):
+            self.screen.show_notice(text)
+        else:
+            self.notify(neutralise(text), title="Journal", severity="error", markup=False)
 
     async def action_quit(self) -> None:
         """Quitting with an agent logged in records the logout first."""

@@ -225,3 +225,44 @@ async def test_logout_returns_to_an_empty_login_screen_and_is_audited(
         assert app.screen.query_one("#password", SecretInput).value == ""
         [event] = [e for e in world.audit_events() if e.event_type == "agent.logout"]
         assert event.agent == AGENT_LOGIN
+
+
+@run_async
+async def test_a_masked_code_cannot_be_copied_to_the_clipboard(tmp_path: Path) -> None:
+    app, world = real_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await type_into(pilot, "#code", world.code(REF_CONVOKED))
+        _code_field(pilot).select_all()
+        await pilot.press("ctrl+c")
+        assert app.clipboard == ""
+
+        await pilot.press("f2", "ctrl+c")  # shown on purpose by the agent: copy allowed
+        assert app.clipboard == world.code(REF_CONVOKED)
+
+
+@run_async
+async def test_a_logout_the_journal_could_not_record_is_told_on_the_login_screen() -> None:
+    app, world = memory_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        world.db.fail_commits = True
+        await pilot.press("f10")
+        await settle(pilot)
+
+        assert isinstance(app.screen, LoginScreen)
+        assert "Déconnexion non enregistrée au journal : Enregistrement impossible" in (
+            status_text(app.screen, "#login-status")
+        )
+
+
+@run_async
+async def test_quitting_with_an_agent_logged_in_records_the_logout(tmp_path: Path) -> None:
+    app, world = real_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+
+    [event] = [e for e in world.audit_events() if e.event_type == "agent.logout"]
+    assert event.details["reason"] == "quit"

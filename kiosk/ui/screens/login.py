@@ -36,10 +36,9 @@ class LoginScreen(Screen[None]):
             super().__init__()
             self.text = message
 
-    def __init__(self, auth: AuthService, notice: str | None = None) -> None:
+    def __init__(self, auth: AuthService) -> None:
         super().__init__()
         self._auth = auth
-        self._notice = notice
         self._busy = False
 
     def compose(self) -> ComposeResult:
@@ -50,9 +49,7 @@ class LoginScreen(Screen[None]):
             yield Input(placeholder="ex. amartin", max_length=64, id="login")
             yield Label("Mot de passe", classes="field-label")
             yield SecretInput(max_length=256, id="password")
-            yield StatusLine(
-                self._notice or HINT, Kind.ERROR if self._notice else Kind.HINT, id="login-status"
-            )
+            yield StatusLine(HINT, id="login-status")
         yield Static("Tab : champ suivant — Entrée : valider", classes="keys-hint", markup=False)
         yield Footer()
 
@@ -101,6 +98,10 @@ class LoginScreen(Screen[None]):
         password.clear_secret()
         self.status.show(message.text, Kind.ERROR)
         password.focus()
+
+    def show_notice(self, text: str) -> None:
+        """A problem left by the previous session (e.g. a logout the journal missed)."""
+        self.status.show(text, Kind.ERROR)
 
     def on_session_opened(self, _message: SessionOpened) -> None:
         # The app switches screens; the typed values must not outlive this one.
