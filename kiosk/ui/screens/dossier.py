@@ -141,6 +141,10 @@ class DossierScreen(Screen[None]):
                 yield FieldSection("Révocation", _revocation_rows(dossier), id="sec-revocation")
         yield Footer()
 
+    def on_mount(self) -> None:
+        # Long imported values may need more than 24 lines: arrows and Page Down scroll.
+        self.query_one("#dossier-body", VerticalScroll).focus()
+
     def action_back(self) -> None:
         self.dismiss()
 
