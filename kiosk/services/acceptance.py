@@ -1,0 +1,149 @@
+"""Acceptance: the holder signs the delivery receipt's digest with the new key, and the
+dossier is delivered.
+
+The signature is verified with the certificate before anything is stored. The delivery
+row, the dossier's DELIVERED state, the attempt's and the token's new states and the
+audit event are one transaction: a dossier is delivered with its proof, or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from kiosk.domain.audit import AuditDraft, Outcome
+from kiosk.domain.dossier_state import DossierState, transition
+from kiosk.domain.errors import IntegrityError, KioskError, StateError, ValidationError
+from kiosk.domain.personalisation_journal import Attempt, AttemptStatus, Delivery
+from kiosk.domain.personalisation_ports import PersonalisationUnitOfWork
+from kiosk.domain.token_ports import PinLockedError
+from kiosk.domain.token_register import TokenState
+from kiosk.services import revocations
+from kiosk.services.auth import AgentSession
+from kiosk.services.personalisation_run import Devices
+from kiosk.services.personalisation_start import PIN_LOCKED_NOTE
+from kiosk.services.token_register import change_state
+
+DIGEST_BYTES = 32
+NOT_READY = (
+    "Ce support n'a pas de certificat vérifié prêt à être remis : "
+    "terminez d'abord la personnalisation."
+)
+BAD_SIGNATURE = (
+    "La signature d'acceptation ne se vérifie pas avec le certificat : rien n'a été "
+    "enregistré. Recommencez la signature."
+)
+
+
+def _ready_attempt(
+    uow: PersonalisationUnitOfWork, session: AgentSession, serial: str, key_id: bytes
+) -> Attempt:
+    record = uow.token_register.get(serial)
+    if record is None or record.state is not TokenState.PERSONALISED or not record.dossier_ref:
+        raise StateError(NOT_READY)
+    dossier = uow.dossiers.get(record.dossier_ref)
+    if dossier is None or dossier.office_code != session.office_code:
+        raise StateError(NOT_READY)
+    transition(dossier.state, DossierState.DELIVERED)  # refuses a dossier no longer deliverable
+    for attempt in uow.journal.open_attempts_on_token(serial):
+        verified = attempt.status is AttemptStatus.VERIFIED
+        if verified and attempt.key_id == key_id and attempt.dossier_ref == dossier.reference:
+            return attempt
+    raise StateError(NOT_READY)
+
+
+def _audit(
+    uow: PersonalisationUnitOfWork,
+    event: str,
+    outcome: Outcome,
+    attempt: Attempt,
+    extra: dict[str, str | int | bool | None] | None = None,
+) -> None:
+    cert = attempt.certificate
+    details: dict[str, str | int | bool | None] = {
+        "attempt": attempt.id,
+        "token": attempt.token_serial,
+        "certificate_serial": cert.serial_hex if cert else None,
+    }
+    uow.audit.append(
+        AuditDraft(event, outcome, attempt.agent, attempt.dossier_ref, {**details, **(extra or {})})
+    )
+
+
+def sign_acceptance(
+    devices: Devices,
+    session: AgentSession,
+    serial: str,
+    user_pin: str,
+    key_id: bytes,
+    digest: bytes,
+) -> bytes:
+    if len(digest) != DIGEST_BYTES:
+        raise ValidationError("L'empreinte du reçu doit être un SHA-256 (32 octets).")
+    with devices.uow() as uow:
+        attempt = _ready_attempt(uow, session, serial, key_id)
+        _audit(uow, "acceptance.signature_started", Outcome.SUCCESS, attempt)
+        uow.commit()  # fail closed: no audit, no signature
+    cert = attempt.certificate
+    if cert is None:  # a verified attempt always has one
+        raise StateError(NOT_READY)
+    try:
+        signature = devices.tokens.sign(serial, user_pin, key_id, digest)
+    except KioskError as exc:
+        _signature_failed(devices, session, attempt, exc)
+        raise
+    if not devices.checker.signature_verifies(cert.cert_der, digest, signature):
+        _signature_failed(devices, session, attempt, IntegrityError(BAD_SIGNATURE))
+        raise IntegrityError(BAD_SIGNATURE)
+    now = devices.clock.now()
+    with devices.uow() as uow:
+        attempt = _ready_attempt(uow, session, serial, key_id)  # nothing moved meanwhile
+        uow.deliveries.add(
+            Delivery(
+                dossier_ref=attempt.dossier_ref,
+                certificate_serial=cert.serial_hex,
+                certificate_fingerprint=cert.sha256_fingerprint,
+                not_before=cert.not_before,
+                not_after=cert.not_after,
+                token_serial=serial,
+                key_id=key_id,
+                acceptance_digest=digest,
+                acceptance_signature=signature,
+                agent=session.login,
+                delivered_at=now,
+            )
+        )
+        uow.dossiers.set_state(attempt.dossier_ref, DossierState.DELIVERED, None)
+        uow.journal.save_attempt(replace(attempt, status=AttemptStatus.DELIVERED), now)
+        change_state(
+            uow, serial, TokenState.DELIVERED, now, session.login, dossier_ref=attempt.dossier_ref
+        )
+        _audit(
+            uow,
+            "dossier.delivered",
+            Outcome.SUCCESS,
+            attempt,
+            {
+                "certificate_fingerprint": cert.sha256_fingerprint,
+                "acceptance_digest": digest.hex(),
+            },
+        )
+        uow.commit()
+    return signature
+
+
+def _signature_failed(
+    devices: Devices, session: AgentSession, attempt: Attempt, exc: KioskError
+) -> None:
+    """Audit the failure; a PIN locked now makes the token unusable: out of service, and
+    its certificate confirmed for revocation (the holder gets another token)."""
+    now = devices.clock.now()
+    with devices.uow() as uow:
+        _audit(uow, "acceptance.signature", Outcome.FAILURE, attempt, {"error": exc.message})
+        if isinstance(exc, PinLockedError):
+            revocations.confirm(uow, attempt, PIN_LOCKED_NOTE, session.login, now)
+            uow.journal.save_attempt(replace(attempt, status=AttemptStatus.ABANDONED), now)
+            change_state(
+                uow, attempt.token_serial, TokenState.DEFECTIVE, now, session.login,
+                note=PIN_LOCKED_NOTE,
+            )  # fmt: skip
+        uow.commit()

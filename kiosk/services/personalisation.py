@@ -1,0 +1,196 @@
+"""Personalisation: a blank token becomes the holder's verified signature token, then the
+holder accepts it by signing the delivery receipt. See docs/personalisation.md.
+
+The front end calls, in this order (from a worker thread: token calls take seconds):
+
+1. ``check_token(session, ref, serial)``: what will happen with the inserted token (new,
+   resumed, refused and why, wipe possible), before the holder chooses a PIN;
+2. ``personalise(session, ref, serial, user_pin, wipe=..., so_pin=..., progress=...)``:
+   every step, journaled and audited, reported to ``progress`` with its elapsed time.
+   After any failure (token pulled, CA down, wrong PIN, crash), calling it again with the
+   same token resumes; with another token it starts over;
+3. ``sign_acceptance(session, serial, user_pin, key_id, receipt_digest)``: the holder's
+   signature of the receipt, verified, stored with the delivery; the dossier is DELIVERED;
+4. or ``abandon(session, ref)`` when the appointment ends without a delivery.
+
+Resumption, in short (the full table is in ``kiosk.domain.personalisation_journal``):
+before issuance, the same token is taken up where it stopped (its key is adopted if it
+was generated), an interrupted initialisation needs a wipe or another token; after
+issuance, the SAME certificate is written if the same token still holds its key,
+otherwise it is confirmed for revocation and a new one issued; an unwritten certificate
+always has a revocation request (pending until written, confirmed if abandoned), and a
+dossier never has two live certificates.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kiosk.domain.audit import AuditDraft, Outcome
+from kiosk.domain.certificates import CertificateAuthority, IssuedCertificate
+from kiosk.domain.errors import ValidationError
+from kiosk.domain.personalisation_journal import Refusal, Step, plan_run
+from kiosk.domain.personalisation_ports import (
+    CertificateChecker,
+    IssuancePolicy,
+    PersonalisationUnitOfWorkFactory,
+    SoPinEscrow,
+)
+from kiosk.domain.ports import Clock
+from kiosk.domain.token_ports import TokenPort
+from kiosk.domain.token_register import TokenState
+from kiosk.services import acceptance, personalisation_start
+from kiosk.services.auth import AgentSession
+from kiosk.services.personalisation_run import Devices, Run, on_failure
+from kiosk.services.personalisation_start import TokenRefusedError
+from kiosk.services.personalisation_steps import JournalHook, ProgressCallback, StepRunner
+from kiosk.services.revocations import ABANDONED
+
+__all__ = [
+    "PersonalisationResult",
+    "PersonalisationService",
+    "TokenCheck",
+    "TokenRefusedError",
+]
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    """What ``personalise`` would do with the inserted token (nothing is written)."""
+
+    serial: str
+    blank: bool
+    register_state: TokenState | None
+    refusal: str | None = None  # French: why it cannot be used as things stand
+    wipe_would_help: bool = False  # the agent may choose to wipe it (with its SO PIN)
+    resumes: bool = False  # the dossier's interrupted run goes on with this token
+    first_step: Step | None = None
+
+
+@dataclass(frozen=True)
+class PersonalisationResult:
+    dossier_ref: str
+    token_serial: str
+    key_id: bytes  # pass it to ``sign_acceptance``
+    certificate: IssuedCertificate = field(repr=False)
+    resumed: bool
+    elapsed_seconds: float
+
+
+class PersonalisationService:
+    def __init__(
+        self,
+        uow: PersonalisationUnitOfWorkFactory,
+        tokens: TokenPort,
+        ca: CertificateAuthority,
+        checker: CertificateChecker,
+        escrow: SoPinEscrow,
+        policy: IssuancePolicy,
+        clock: Clock,
+        *,
+        timer: Callable[[], float] = time.perf_counter,
+        journal_hook: JournalHook | None = None,
+        so_pin_length: int = 16,
+    ) -> None:
+        self._devices = Devices(tokens, ca, checker, escrow, clock, uow)
+        self._policy = policy
+        self._timer = timer
+        self._hook = journal_hook
+        self._so_pin_length = so_pin_length
+
+    def check_token(
+        self, session: AgentSession, dossier_ref: str, serial: str, *, wipe: bool = False
+    ) -> TokenCheck:
+        ctx = personalisation_start.load(self._devices.uow, session, dossier_ref, serial)
+        info = personalisation_start.find_token(self._devices.tokens, serial)
+        facts = personalisation_start.read_facts(self._devices.tokens, info, ctx.open_attempt)
+        plan = plan_run(ctx.reference, ctx.open_attempt, ctx.record, facts, wipe=wipe,
+                        so_pin_given=True)  # fmt: skip
+        state = ctx.record.state if ctx.record else None
+        if isinstance(plan, Refusal):
+            return TokenCheck(info.serial, info.blank, state, plan.message, plan.wipe_would_help)
+        return TokenCheck(
+            info.serial, info.blank, state, resumes=plan.resume, first_step=plan.first_step
+        )
+
+    def personalise(
+        self,
+        session: AgentSession,
+        dossier_ref: str,
+        serial: str,
+        user_pin: str,
+        *,
+        wipe: bool = False,
+        so_pin: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> PersonalisationResult:
+        """Personalise (or take up) the token ``serial`` for the dossier. ``user_pin`` has
+        passed ``kiosk.domain.pin_policy`` in the front end; ``wipe`` with the token's
+        current ``so_pin`` erases a token that is not blank. Raises ``KioskError``s:
+        ``TokenRefusedError`` (take another token, or wipe), ``PinIncorrectError`` (ask
+        again), ``TokenRemovedError`` (plug it back and call again), ``DeviceError``..."""
+        if not user_pin:
+            raise ValidationError("Le code PIN du titulaire est requis.")
+        began = self._timer()
+        devices = self._devices
+        ctx = personalisation_start.load(devices.uow, session, dossier_ref, serial)
+        profile = self._policy.profile_for(ctx.dossier.product)
+        info = personalisation_start.find_token(devices.tokens, serial)
+        facts = personalisation_start.read_facts(devices.tokens, info, ctx.open_attempt)
+        plan = plan_run(
+            ctx.reference, ctx.open_attempt, ctx.record, facts, wipe=wipe, so_pin_given=bool(so_pin)
+        )
+        now = devices.clock.now()
+        if isinstance(plan, Refusal):
+            personalisation_start.refuse(devices.uow, ctx, facts, plan, now)
+        attempt = personalisation_start.begin(devices.uow, ctx, facts, plan, now)
+        runner = StepRunner(
+            devices.uow,
+            devices.clock,
+            self._timer,
+            attempt,
+            progress=progress,
+            hook=self._hook,
+            on_failure=on_failure(devices, session.login),
+        )
+        runner.record_done(Step.CHECK, self._timer() - began)
+        run = Run(devices, ctx, plan, runner, profile, user_pin, so_pin, self._so_pin_length)
+        certificate = run.execute()
+        key_id = run.attempt.key_id or b""
+        return PersonalisationResult(
+            ctx.reference,
+            run.attempt.token_serial,
+            key_id,
+            certificate,
+            plan.resume,
+            self._timer() - began,
+        )
+
+    def sign_acceptance(
+        self, session: AgentSession, serial: str, user_pin: str, key_id: bytes, digest: bytes
+    ) -> bytes:
+        """The holder signs the receipt's SHA-256 ``digest`` (PIN typed once more); the
+        signature is verified with the certificate, stored with the delivery, and the
+        dossier is DELIVERED in the same transaction. Returns the signature."""
+        return acceptance.sign_acceptance(self._devices, session, serial, user_pin, key_id, digest)
+
+    def abandon(self, session: AgentSession, dossier_ref: str) -> None:
+        """The appointment ends without a delivery: the dossier's open attempt is closed and
+        its certificate, if one was issued, confirmed for revocation."""
+        now = self._devices.clock.now()
+        with self._devices.uow() as uow:
+            for attempt in uow.journal.attempts(dossier_ref):
+                if attempt.status.open:
+                    personalisation_start.abandon(uow, attempt, ABANDONED, session.login, now)
+                    uow.audit.append(
+                        AuditDraft(
+                            "personalisation.abandoned",
+                            Outcome.ABORTED,
+                            session.login,
+                            dossier_ref,
+                            {"attempt": attempt.id, "token": attempt.token_serial},
+                        )
+                    )
+            uow.commit()
