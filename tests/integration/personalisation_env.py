@@ -44,6 +44,7 @@ from kiosk.domain.personalisation_journal import (
     live_certificates,
 )
 from kiosk.domain.personalisation_ports import IssuancePolicy, PersonalisationUnitOfWorkFactory
+from kiosk.domain.ports import Clock
 from kiosk.domain.token_ports import TokenPort
 from kiosk.domain.token_register import TokenRecord
 from kiosk.services.auth import AgentSession
@@ -106,10 +107,11 @@ class Desk:
     engine: Engine
     db: SqlUnitOfWorkFactory  # the plain database, to set up and to look
     uow: PersonalisationUnitOfWorkFactory  # what the service gets (a test may wrap it)
-    clock: FixedClock
+    clock: Clock
     tokens: TokenPort
     ca: CertificateAuthority
     root_der: bytes
+    path: Path  # the SQLite file, for another process to open
     hook: JournalHook | None = None
     progress: list[StepProgress] = field(default_factory=list)
 
@@ -196,7 +198,7 @@ def desk(
     tokens: TokenPort,
     ca: CertificateAuthority,
     root_der: bytes,
-    clock: FixedClock | None = None,
+    clock: Clock | None = None,
     dossiers: Sequence[Dossier] = (),
     wrap: Callable[[SqlUnitOfWorkFactory], PersonalisationUnitOfWorkFactory] | None = None,
 ) -> Iterator[Desk]:
@@ -206,7 +208,7 @@ def desk(
     clock = clock or FixedClock(NOW)
     uow = SqlUnitOfWorkFactory(engine, site=SITE, kiosk_id="test-kiosk", clock=clock)
     try:
-        world = Desk(engine, uow, wrap(uow) if wrap else uow, clock, tokens, ca, root_der)
+        world = Desk(engine, uow, wrap(uow) if wrap else uow, clock, tokens, ca, root_der, path)
         for record in dossiers or (dossier(),):
             world.add_dossier(record)
         yield world
