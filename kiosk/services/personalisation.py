@@ -155,9 +155,10 @@ class PersonalisationService:
             hook=self._hook,
             on_failure=on_failure(devices, session.login),
         )
-        runner.record_done(Step.CHECK, self._timer() - began)
         run = Run(devices, ctx, plan, runner, profile, user_pin, so_pin, self._so_pin_length)
-        certificate = run.execute()
+        with runner:
+            runner.record_done(Step.CHECK, self._timer() - began)
+            certificate = run.execute()
         key_id = run.attempt.key_id or b""
         return PersonalisationResult(
             ctx.reference,

@@ -2,16 +2,20 @@
 be stored, the step does not happen), journaled and audited when it ends, reported to the
 front end with its elapsed time.
 
-Each step is one transaction before and one after; what a step learns (key id, public
-key, certificate) is stored with its "done" entry, so the journal never claims more than
-the token holds, and never holds less than a resumed run needs.
+What a step learns (key id, public key, certificate) is stored with its "done" entry, so
+the journal never claims more than the token holds. A step's end is committed together
+with the next step's start, since nothing touches the token in between (half the
+commits); if that transaction is refused, the end is committed on its own before the
+error goes up, so a refused start never loses what the previous step did.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from types import TracebackType
+from typing import Self, TypeVar
 
 from kiosk.domain.audit import AuditDraft, Details, Outcome
 from kiosk.domain.errors import KioskError
@@ -59,8 +63,22 @@ def _no_hook(_step: Step, _phase: Phase) -> None:
     return None
 
 
+@dataclass(frozen=True)
+class _Write:
+    """One journal write: an entry (two for a step recorded at once), the attempt's new
+    state, its audit event, and what ``change`` does in the same transaction."""
+
+    step: Step
+    phase: Phase
+    elapsed_ms: int | None
+    change: Prepare | None
+    error: str | None = None
+    also_started: bool = False
+
+
 class StepRunner:
-    """The steps of one attempt, in order; ``attempt`` is always the stored one."""
+    """The steps of one attempt, in order; ``attempt`` is what the journal holds (or is
+    about to hold). Use it as a context manager: leaving commits what is held."""
 
     def __init__(
         self,
@@ -81,6 +99,25 @@ class StepRunner:
         self._on_failure = on_failure
         self._began = timer()
         self.attempt = attempt
+        # A step's end is held in an open transaction and committed with the next step's
+        # start: nothing touches the token in between, and it halves the commits.
+        self._held: PersonalisationUnitOfWork | None = None
+        self._held_writes: list[tuple[Attempt, _Write]] = []
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.flush()
+            return
+        with suppress(Exception):  # the error under way is the one to tell
+            self.flush()
 
     def run(
         self,
@@ -91,7 +128,7 @@ class StepRunner:
         update: Update[T] | None = None,
     ) -> T:
         started = self._timer()
-        self._commit(step, Phase.STARTED, None, prepare)
+        self._write(_Write(step, Phase.STARTED, None, prepare), commit=True)
         self._report(step, Phase.STARTED, started)
         try:
             result = action()
@@ -105,7 +142,7 @@ class StepRunner:
                 attempt = replace(attempt, error=shown)
                 return failure(uow, attempt, error) if failure else attempt
 
-            self._commit(step, Phase.FAILED, elapsed, failed, error=shown)
+            self._write(_Write(step, Phase.FAILED, elapsed, failed, shown), commit=True)
             self._report(step, Phase.FAILED, started, shown)
             raise
 
@@ -113,64 +150,98 @@ class StepRunner:
             attempt = replace(attempt, error=None)
             return update(uow, attempt, result) if update else attempt
 
-        self._commit(step, Phase.DONE, self._elapsed_ms(started), done)
-        self._report(step, Phase.DONE, started)
+        elapsed = self._elapsed_ms(started)
+        self._report(step, Phase.DONE, started)  # before the write: no transaction held
+        self._write(_Write(step, Phase.DONE, elapsed, done), commit=False)
         return result
 
     def record_done(
         self, step: Step, elapsed_seconds: float = 0.0, *, change: Prepare | None = None
     ) -> None:
         """A step that changed nothing on the token (the check) or was done inside the
-        previous one (the PIN, set by the initialisation): journaled started and done in
-        one transaction, once its result is known."""
-        self._commit(step, Phase.DONE, round(elapsed_seconds * 1000), change, also_started=True)
+        previous one (the PIN, set by the initialisation): journaled started and done at
+        once, when its result is known."""
         now = self._timer()
         self._progress(StepProgress(step, Phase.DONE, elapsed_seconds, now - self._began))
+        write = _Write(step, Phase.DONE, round(elapsed_seconds * 1000), change, also_started=True)
+        self._write(write, commit=False)
+
+    def flush(self) -> None:
+        """Commit the held end of the last step."""
+        if self._held is not None:
+            self._write(None, commit=True)
 
     # Internals ---------------------------------------------------------------------------
 
     def _elapsed_ms(self, started: float) -> int:
         return round((self._timer() - started) * 1000)
 
-    def _commit(
-        self,
-        step: Step,
-        phase: Phase,
-        elapsed_ms: int | None,
-        change: Prepare | None,
-        *,
-        error: str | None = None,
-        also_started: bool = False,
-    ) -> None:
-        now = self._clock.now()
-        with self._uow() as uow:
-            attempt = self.attempt
-            if change is not None:
-                attempt = change(uow, attempt)
-            attempt = replace(attempt, step=step, phase=phase)
-            uow.journal.save_attempt(attempt, now)
-            cert = attempt.certificate
-            phases = (Phase.STARTED, phase) if also_started else (phase,)
-            for written in phases:
-                uow.journal.record(
-                    JournalEntry(
-                        attempt_id=attempt.id,
-                        dossier_ref=attempt.dossier_ref,
-                        token_serial=attempt.token_serial,
-                        step=step,
-                        phase=written,
-                        at=now,
-                        elapsed_ms=None if written is Phase.STARTED else elapsed_ms,
-                        key_id=attempt.key_id,
-                        certificate_serial=cert.serial_hex if cert else None,
-                        certificate_fingerprint=cert.sha256_fingerprint if cert else None,
-                        error=error,
-                    )
-                )
-            uow.audit.append(_audit(attempt, step, phase, elapsed_ms, error))
+    def _write(self, write: _Write | None, *, commit: bool) -> None:
+        uow, self._held = self._held, None
+        if uow is None:
+            uow = self._uow()
+            uow.__enter__()
+        try:
+            attempt = self.attempt if write is None else self._apply(uow, self.attempt, write)
+            if not commit and write is not None:
+                self._held_writes.append((self.attempt, write))
+                self._held, self.attempt = uow, attempt
+                return
             uow.commit()
+        except BaseException:
+            uow.__exit__(None, None, None)  # rolled back
+            self._replay_held()
+            raise
+        uow.__exit__(None, None, None)
+        written = [held for _, held in self._held_writes] + ([write] if write else [])
+        self._held_writes, self.attempt = [], attempt
+        for each in written:
+            self._hook(each.step, each.phase)
+
+    def _replay_held(self) -> None:
+        """The transaction holding a step's end was rolled back (the next step's start was
+        refused): commit that end on its own, so the journal says what the token holds."""
+        held, self._held_writes = self._held_writes, []
+        if not held:
+            return
+        attempt = self.attempt = held[0][0]
+        try:
+            with self._uow() as uow:
+                for _, write in held:
+                    attempt = self._apply(uow, attempt, write)
+                uow.commit()
+        except Exception:
+            return  # left "started": a resumed run reads the token to know more
         self.attempt = attempt
-        self._hook(step, phase)
+        for _, write in held:
+            self._hook(write.step, write.phase)
+
+    def _apply(self, uow: PersonalisationUnitOfWork, attempt: Attempt, write: _Write) -> Attempt:
+        now = self._clock.now()
+        if write.change is not None:
+            attempt = write.change(uow, attempt)
+        attempt = replace(attempt, step=write.step, phase=write.phase)
+        uow.journal.save_attempt(attempt, now)
+        cert = attempt.certificate
+        phases = (Phase.STARTED, write.phase) if write.also_started else (write.phase,)
+        for phase in phases:
+            uow.journal.record(
+                JournalEntry(
+                    attempt_id=attempt.id,
+                    dossier_ref=attempt.dossier_ref,
+                    token_serial=attempt.token_serial,
+                    step=write.step,
+                    phase=phase,
+                    at=now,
+                    elapsed_ms=None if phase is Phase.STARTED else write.elapsed_ms,
+                    key_id=attempt.key_id,
+                    certificate_serial=cert.serial_hex if cert else None,
+                    certificate_fingerprint=cert.sha256_fingerprint if cert else None,
+                    error=write.error,
+                )
+            )
+        uow.audit.append(_audit(attempt, write.step, write.phase, write.elapsed_ms, write.error))
+        return attempt
 
     def _report(self, step: Step, phase: Phase, started: float, message: str | None = None) -> None:
         now = self._timer()

@@ -163,7 +163,8 @@ def test_a_run_killed_after_issuance_is_taken_up_cleanly_by_the_next_one(
     _killed_run(real_desk, softhsm, reference, ca_folder, tmp_path)
 
     [killed] = real_desk.attempts(reference)
-    assert (killed.step, killed.phase) == (Step.ISSUE, Phase.DONE)
+    journaled = [(e.step, e.phase) for e in real_desk.entries(killed.id)]
+    assert journaled[-2:] == [(Step.ISSUE, Phase.DONE), (Step.WRITE, Phase.STARTED)]
     issued = killed.certificate
     assert issued is not None and killed.key_id is not None
     serial = killed.token_serial if same_token else ""

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from kiosk.adapters.db.personalisation_schema import (
     personalisation_attempts,
@@ -32,6 +32,12 @@ from kiosk.domain.personalisation_journal import (
 from kiosk.domain.token_register import SoPinEscrowRecord
 
 _attempts = personalisation_attempts
+# Built once: values go as bound parameters, which SQLAlchemy compiles once and caches
+# (``.values(...)`` literals would be coerced and keyed again at every call).
+_INSERT_ATTEMPT = insert(_attempts)
+_UPDATE_ATTEMPT = update(_attempts).where(_attempts.c.id == bindparam("attempt_key"))
+_INSERT_ENTRY = insert(personalisation_journal)
+_INSERT_REQUEST = insert(revocation_requests)
 
 
 def _hex(value: bytes | None) -> str | None:
@@ -132,7 +138,8 @@ class SqlPersonalisationJournal:
         )
         values = _attempt_values(attempt, at)
         result = self._tx.execute(
-            insert(_attempts).values(dossier_ref=dossier_ref, agent=agent, started_at=at, **values)
+            _INSERT_ATTEMPT,
+            {"dossier_ref": dossier_ref, "agent": agent, "started_at": at, **values},
         )
         (attempt_id,) = result.inserted_primary_key or (None,)
         if attempt_id is None:  # pragma: no cover - every supported database returns it
@@ -141,9 +148,7 @@ class SqlPersonalisationJournal:
 
     def save_attempt(self, attempt: Attempt, at: datetime) -> None:
         result = self._tx.execute(
-            update(_attempts)
-            .where(_attempts.c.id == attempt.id)
-            .values(**_attempt_values(attempt, at))
+            _UPDATE_ATTEMPT, {"attempt_key": attempt.id, **_attempt_values(attempt, at)}
         )
         if result.rowcount == 0:
             raise NotFoundError(f"Tentative de personnalisation n° {attempt.id} introuvable.")
@@ -170,19 +175,20 @@ class SqlPersonalisationJournal:
 
     def record(self, entry: JournalEntry) -> None:
         self._tx.execute(
-            insert(personalisation_journal).values(
-                attempt_id=entry.attempt_id,
-                dossier_ref=entry.dossier_ref,
-                token_serial=entry.token_serial,
-                step=entry.step.value,
-                phase=entry.phase.value,
-                at=entry.at,
-                elapsed_ms=entry.elapsed_ms,
-                key_id=_hex(entry.key_id),
-                cert_serial=entry.certificate_serial,
-                cert_fingerprint=entry.certificate_fingerprint,
-                error=entry.error,
-            )
+            _INSERT_ENTRY,
+            {
+                "attempt_id": entry.attempt_id,
+                "dossier_ref": entry.dossier_ref,
+                "token_serial": entry.token_serial,
+                "step": entry.step.value,
+                "phase": entry.phase.value,
+                "at": entry.at,
+                "elapsed_ms": entry.elapsed_ms,
+                "key_id": _hex(entry.key_id),
+                "cert_serial": entry.certificate_serial,
+                "cert_fingerprint": entry.certificate_fingerprint,
+                "error": entry.error,
+            },
         )
 
     def entries(self, attempt_id: int) -> Sequence[JournalEntry]:
@@ -233,20 +239,21 @@ class SqlRevocationRequests:
 
     def add(self, request: RevocationRequest) -> RevocationRequest:
         result = self._tx.execute(
-            insert(revocation_requests).values(
-                dossier_ref=request.dossier_ref,
-                attempt_id=request.attempt_id,
-                token_serial=request.token_serial,
-                cert_serial=request.certificate_serial,
-                cert_fingerprint=request.certificate_fingerprint,
-                cert_der=request.certificate_der,
-                public_key_sha256=request.public_key_sha256,
-                reason=request.reason,
-                status=request.status.value,
-                agent=request.agent,
-                requested_at=request.requested_at,
-                decided_at=request.decided_at,
-            )
+            _INSERT_REQUEST,
+            {
+                "dossier_ref": request.dossier_ref,
+                "attempt_id": request.attempt_id,
+                "token_serial": request.token_serial,
+                "cert_serial": request.certificate_serial,
+                "cert_fingerprint": request.certificate_fingerprint,
+                "cert_der": request.certificate_der,
+                "public_key_sha256": request.public_key_sha256,
+                "reason": request.reason,
+                "status": request.status.value,
+                "agent": request.agent,
+                "requested_at": request.requested_at,
+                "decided_at": request.decided_at,
+            },
         )
         (request_id,) = result.inserted_primary_key or (None,)
         return replace(request, id=request_id)

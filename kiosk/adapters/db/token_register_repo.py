@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from kiosk.adapters.db.personalisation_schema import deliveries, token_register
 from kiosk.adapters.db.transaction import Transaction
 from kiosk.domain.personalisation_journal import Delivery
 from kiosk.domain.token_register import SoPinEscrowRecord, TokenRecord, TokenState
+
+# Built once, values bound at execution (cheaper than ``.values(...)`` literals each call).
+_INSERT_RECORD = insert(token_register)
+_UPDATE_RECORD = update(token_register).where(token_register.c.serial == bindparam("serial_key"))
 
 
 def _record(row: Any) -> TokenRecord:
@@ -52,11 +56,9 @@ class SqlTokenRegister:
             "updated_at": record.updated_at,
             "updated_by": record.updated_by,
         }
-        result = self._tx.execute(
-            update(token_register).where(token_register.c.serial == record.serial).values(**values)
-        )
+        result = self._tx.execute(_UPDATE_RECORD, {"serial_key": record.serial, **values})
         if result.rowcount == 0:
-            self._tx.execute(insert(token_register).values(serial=record.serial, **values))
+            self._tx.execute(_INSERT_RECORD, {"serial": record.serial, **values})
 
     def list(self) -> Sequence[TokenRecord]:
         rows = self._tx.execute(select(token_register).order_by(token_register.c.serial))
