@@ -13,8 +13,11 @@ from kiosk.adapters.crypto.argon2_hasher import Argon2Hasher
 from kiosk.adapters.db.engine import make_engine
 from kiosk.adapters.db.uow import SqlUnitOfWorkFactory
 from kiosk.config import Settings
+from kiosk.services.answers import AnswersService
+from kiosk.services.appointment import AppointmentService
 from kiosk.services.auth import AuthService
 from kiosk.services.container import KioskInfo, Services
+from kiosk.services.identity import IdentityService
 from kiosk.services.lookup import LookupService
 
 if TYPE_CHECKING:
@@ -30,6 +33,7 @@ def make_services(settings: Settings) -> Services:
         parallelism=settings.argon2.parallelism,
     )
     clock = SystemClock()
+    site_secret = settings.site_secret()
     with uow() as tx:
         office = tx.offices.get(settings.site)
     site_name = office.name if office else settings.site
@@ -38,7 +42,10 @@ def make_services(settings: Settings) -> Services:
         auth=AuthService(
             uow, hasher, clock, settings.login_max_failures, settings.login_lock_minutes
         ),
-        lookup=LookupService(uow, settings.site_secret()),
+        lookup=LookupService(uow, site_secret),
+        appointments=AppointmentService(uow, clock),
+        identity=IdentityService(uow, clock, site_secret),
+        answers=AnswersService(uow, hasher),
     )
 
 

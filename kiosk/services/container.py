@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiosk.services.answers import AnswersService
+from kiosk.services.appointment import AppointmentService
 from kiosk.services.auth import AuthService
+from kiosk.services.identity import IdentityService
 from kiosk.services.lookup import LookupService
 
 
@@ -23,3 +26,6 @@ class Services:
     info: KioskInfo
     auth: AuthService
     lookup: LookupService
+    appointments: AppointmentService
+    identity: IdentityService
+    answers: AnswersService

@@ -25,8 +25,11 @@ from kiosk.domain.model import (
     RevocationQuestion,
     Role,
 )
+from kiosk.services.answers import AnswersService
+from kiosk.services.appointment import AppointmentService
 from kiosk.services.auth import AuthService
 from kiosk.services.container import KioskInfo, Services
+from kiosk.services.identity import IdentityService
 from kiosk.services.lookup import LookupService
 
 SITE = "BREST"
@@ -172,5 +175,8 @@ def build_world(*, fixed_codes: bool = True, site: str = SITE) -> World:
         info=KioskInfo(site, KIOSK_ID, office.name if office else site),
         auth=AuthService(db, hasher, clock),
         lookup=LookupService(db, SITE_SECRET),
+        appointments=AppointmentService(db, clock),
+        identity=IdentityService(db, clock, SITE_SECRET),
+        answers=AnswersService(db, hasher),
     )
     return World(services, db, clock, codes)
