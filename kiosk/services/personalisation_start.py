@@ -205,7 +205,7 @@ def _fresh(
     at: datetime,
 ) -> Attempt:
     previous = [ctx.open_attempt] if plan.abandon_open_attempt and ctx.open_attempt else []
-    if plan.wipe and facts.serial:
+    if facts.serial:  # whatever was under way on this token (any dossier) is over
         previous += uow.journal.open_attempts_on_token(facts.serial)
     done: set[int] = set()
     for attempt in previous:

@@ -14,11 +14,12 @@ from kiosk.adapters.db.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from kiosk.adapters.fakes.fake_ca import FakeCertificateAuthority
 from kiosk.adapters.fakes.fake_token import FakeTokenPort, TokenStep
 from kiosk.domain.audit import AuditDraft, AuditEvent
-from kiosk.domain.errors import DeviceError, StorageError
+from kiosk.domain.errors import DeviceError, IntegrityError, StorageError
 from kiosk.domain.personalisation_journal import AttemptStatus, Phase, RevocationStatus, Step
 from kiosk.domain.personalisation_ports import PersonalisationUnitOfWorkFactory
 from kiosk.domain.ports import AuditLog
 from kiosk.domain.token_ports import TokenRemovedError
+from kiosk.services.personalisation import TokenRefusedError
 from kiosk.services.personalisation_steps import JournalHook
 from tests.integration.fake_desk import (
     OTHER,
@@ -30,7 +31,7 @@ from tests.integration.fake_desk import (
     tokens,
     world,
 )
-from tests.integration.personalisation_env import REFERENCE, SESSION, USER_PIN, Desk, desk
+from tests.integration.personalisation_env import REFERENCE, SESSION, USER_PIN, Desk, desk, dossier
 
 pytestmark = pytest.mark.integration
 _FIXTURES = (ca, template, tokens, world)
@@ -227,3 +228,45 @@ def test_a_step_whose_audit_cannot_be_written_does_not_happen(
         broken.clear()
         world.personalise(SERIAL)
         assert_delivered_once(world)
+
+
+# Never two live certificates ---------------------------------------------------------------
+
+
+def test_no_certificate_is_issued_while_another_of_the_dossier_is_live(
+    world: Desk, tokens: FakeTokenPort, ca: FakeCertificateAuthority
+) -> None:
+    tokens.pull_at(TokenStep.WRITE_CERTIFICATE, SERIAL)
+    with pytest.raises(TokenRemovedError):
+        world.personalise(SERIAL)
+    # Someone tampers with the records: the attempt closed, its revocation request gone.
+    with world.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM revocation_requests")
+        conn.exec_driver_sql("UPDATE personalisation_attempts SET status = 'abandoned'")
+
+    with pytest.raises(IntegrityError, match="déjà un certificat en service"):
+        world.personalise(OTHER)
+
+    assert len(ca.issued) == 1 and len(world.live()) == 1
+
+
+def test_a_stale_attempt_of_another_dossier_never_resumes_on_a_reused_token(
+    template: Path, tmp_path: Path, tokens: FakeTokenPort, ca: FakeCertificateAuthority
+) -> None:
+    other_ref = "CS-2026-000999"
+    with desk(
+        template, tmp_path, tokens, ca, ca.root_der,
+        dossiers=[dossier(), dossier(reference=other_ref)],
+    ) as world:  # fmt: skip
+        tokens.pull_at(TokenStep.GENERATE_KEY_PAIR, SERIAL)
+        with pytest.raises(TokenRemovedError):
+            world.personalise(SERIAL, reference=other_ref)
+        tokens.reinsert(SERIAL)
+        token = fake_token(tokens)
+        token.initialized, token.user_pin, token.so_pin = False, None, None  # blanked elsewhere
+
+        world.personalise(SERIAL)
+
+        assert [a.status for a in world.attempts(other_ref)] == [AttemptStatus.ABANDONED]
+        with pytest.raises(TokenRefusedError, match="n'est pas vierge"):
+            world.personalise(SERIAL, reference=other_ref)
