@@ -63,26 +63,31 @@ class TypedCode:
     complete: bool
     valid: bool
     message: str
+    error: bool = False  # something already wrong, as opposed to not finished yet
 
 
 def inspect(raw: str) -> TypedCode:
     """Feedback on what has been typed so far; never raises."""
     cleaned = _clean(raw)
+    count = len(cleaned)
     if not cleaned:
         return TypedCode(0, False, False, f"Saisissez les {CODE_LENGTH} caractères du code.")
-    if cleaned.isdigit() and len(cleaned) <= LEGACY_MAX and len(cleaned) != CODE_LENGTH:
-        ok = len(cleaned) >= LEGACY_MIN
-        msg = "Ancien numéro de retrait (numérique)." if ok else f"{len(cleaned)} chiffre(s)…"
-        return TypedCode(len(cleaned), ok, ok, msg)
-    bad = next((ch for ch in cleaned if ch == "U" or _symbol(ch) is None), None)
-    if bad is not None:
-        return TypedCode(len(cleaned), False, False, f"Caractère invalide : « {bad} ».")
-    if len(cleaned) < CODE_LENGTH:
-        return TypedCode(len(cleaned), False, False, f"{len(cleaned)} / {CODE_LENGTH}")
+    if cleaned.isdigit() and count <= LEGACY_MAX and count != CODE_LENGTH:
+        ok = count >= LEGACY_MIN
+        msg = "Ancien numéro de retrait (numérique)." if ok else f"{count} chiffre(s)…"
+        return TypedCode(count, ok, ok, msg)
+    for position, ch in enumerate(cleaned):
+        # Symbols beyond the base32 alphabet may only stand in the check position.
+        symbol = _symbol(ch)
+        check_only = position < DATA_LENGTH and symbol is not None and symbol not in ALPHABET
+        if ch == "U" or symbol is None or check_only:
+            return TypedCode(count, False, False, f"Caractère invalide : « {ch} ».", error=True)
+    if count < CODE_LENGTH:
+        return TypedCode(count, False, False, f"{count} / {CODE_LENGTH}")
     try:
         parse(raw)
     except ValidationError as exc:
-        return TypedCode(len(cleaned), True, False, exc.message)
+        return TypedCode(count, True, False, exc.message, error=True)
     return TypedCode(CODE_LENGTH, True, True, "Code complet, caractère de contrôle correct.")
 
 

@@ -19,10 +19,6 @@ def code_feedback(raw: str) -> tuple[Kind, str]:
         if typed.symbols == withdrawal.CODE_LENGTH:
             return Kind.OK, READY
         return Kind.OK, f"{typed.message} Entrée : rechercher."
-    counting = {
-        f"{typed.symbols} / {withdrawal.CODE_LENGTH}",
-        f"{typed.symbols} chiffre(s)…",
-    }
-    if not typed.complete and typed.message in counting:
-        return Kind.PROGRESS, typed.message
-    return Kind.ERROR, typed.message
+    if typed.error:
+        return Kind.ERROR, typed.message
+    return Kind.PROGRESS, typed.message

@@ -109,3 +109,14 @@ def test_inspect_follows_the_typing() -> None:
     report = withdrawal.inspect(bad)
     assert report.complete and not report.valid
     assert "contrôle" in report.message
+
+
+def test_a_symbol_only_valid_as_check_is_flagged_as_soon_as_typed() -> None:
+    report = withdrawal.inspect("4ED2W*")
+    assert report.error and not report.complete
+    assert "invalide" in report.message
+
+
+def test_unfinished_typing_is_not_an_error() -> None:
+    assert not withdrawal.inspect("4ED2W7-93").error
+    assert withdrawal.inspect("4ED2W7-937X32-Q2SWZH").error
