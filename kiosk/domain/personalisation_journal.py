@@ -23,7 +23,8 @@ Rules when a run is taken up again (``plan_run``), by what the journal and the t
     it must be wiped (its SO PIN, escrowed, comes from the back office) or replaced.
 - Otherwise a new attempt starts on this token, which must be blank, or wiped on the
   agent's explicit request with the token's current SO PIN. The dossier's previous open
-  attempt is abandoned and its certificate, if any, confirmed for revocation.
+  attempt, and any open attempt on this token, is abandoned and its certificate, if any,
+  confirmed for revocation.
 - A certificate issued but not written when a step fails gets a *pending* revocation
   request at once: withdrawn if the same certificate is later written and verified,
   confirmed if the attempt is abandoned. A dossier never has two live certificates
