@@ -28,6 +28,7 @@ NOT_READY = (
     "Ce support n'a pas de certificat vérifié prêt à être remis : "
     "terminez d'abord la personnalisation."
 )
+OTHER_DOSSIER = "Ce support a été personnalisé pour un autre dossier que celui du rendez-vous."
 BAD_SIGNATURE = (
     "La signature d'acceptation ne se vérifie pas avec le certificat : rien n'a été "
     "enregistré. Recommencez la signature."
@@ -35,11 +36,17 @@ BAD_SIGNATURE = (
 
 
 def _ready_attempt(
-    uow: PersonalisationUnitOfWork, session: AgentSession, serial: str, key_id: bytes
+    uow: PersonalisationUnitOfWork,
+    session: AgentSession,
+    dossier_ref: str,
+    serial: str,
+    key_id: bytes,
 ) -> Attempt:
     record = uow.token_register.get(serial)
-    if record is None or record.state is not TokenState.PERSONALISED or not record.dossier_ref:
+    if record is None or record.state is not TokenState.PERSONALISED:
         raise StateError(NOT_READY)
+    if record.dossier_ref != dossier_ref:
+        raise StateError(OTHER_DOSSIER)
     dossier = uow.dossiers.get(record.dossier_ref)
     if dossier is None or dossier.office_code != session.office_code:
         raise StateError(NOT_READY)
@@ -72,6 +79,7 @@ def _audit(
 def sign_acceptance(
     devices: Devices,
     session: AgentSession,
+    dossier_ref: str,
     serial: str,
     user_pin: str,
     key_id: bytes,
@@ -80,7 +88,7 @@ def sign_acceptance(
     if len(digest) != DIGEST_BYTES:
         raise ValidationError("L'empreinte du reçu doit être un SHA-256 (32 octets).")
     with devices.uow() as uow:
-        attempt = _ready_attempt(uow, session, serial, key_id)
+        attempt = _ready_attempt(uow, session, dossier_ref, serial, key_id)
         _audit(uow, "acceptance.signature_started", Outcome.SUCCESS, attempt)
         uow.commit()  # fail closed: no audit, no signature
     cert = attempt.certificate
@@ -96,7 +104,7 @@ def sign_acceptance(
         raise IntegrityError(BAD_SIGNATURE)
     now = devices.clock.now()
     with devices.uow() as uow:
-        attempt = _ready_attempt(uow, session, serial, key_id)  # nothing moved meanwhile
+        attempt = _ready_attempt(uow, session, dossier_ref, serial, key_id)  # nothing moved
         uow.deliveries.add(
             Delivery(
                 dossier_ref=attempt.dossier_ref,

@@ -1,17 +1,19 @@
 """Personalisation: a blank token becomes the holder's verified signature token, then the
 holder accepts it by signing the delivery receipt. See docs/personalisation.md.
 
-The front end calls, in this order (from a worker thread: token calls take seconds):
+The front end calls, in this order, once the appointment's identity check and revocation
+answers have passed (from a worker thread: token calls take seconds):
 
-1. ``check_token(session, ref, serial)``: what will happen with the inserted token (new,
+1. ``check_token(appointment, serial)``: what will happen with the inserted token (new,
    resumed, refused and why, wipe possible), before the holder chooses a PIN;
-2. ``personalise(session, ref, serial, user_pin, wipe=..., so_pin=..., progress=...)``:
+2. ``personalise(appointment, serial, user_pin, wipe=..., so_pin=..., progress=...)``:
    every step, journaled and audited, reported to ``progress`` with its elapsed time.
    After any failure (token pulled, CA down, wrong PIN, crash), calling it again with the
    same token resumes; with another token it starts over;
-3. ``sign_acceptance(session, serial, user_pin, key_id, receipt_digest)``: the holder's
-   signature of the receipt, verified, stored with the delivery; the dossier is DELIVERED;
-4. or ``abandon(session, ref)`` when the appointment ends without a delivery.
+3. ``sign_acceptance(appointment, serial, user_pin, key_id, receipt_digest)``: the
+   holder's signature of the receipt, verified, stored with the delivery; the dossier is
+   DELIVERED and the appointment ends;
+4. or ``abandon(appointment)`` when the appointment ends without a delivery.
 
 Resumption, in short (the full table is in ``kiosk.domain.personalisation_journal``):
 before issuance, the same token is taken up where it stopped (its key is adopted if it
@@ -30,7 +32,7 @@ from dataclasses import dataclass, field
 
 from kiosk.domain.audit import AuditDraft, Outcome
 from kiosk.domain.certificates import CertificateAuthority, IssuedCertificate
-from kiosk.domain.errors import ValidationError
+from kiosk.domain.errors import StateError, ValidationError
 from kiosk.domain.personalisation_journal import Refusal, Step, plan_run
 from kiosk.domain.personalisation_ports import (
     CertificateChecker,
@@ -42,7 +44,7 @@ from kiosk.domain.ports import Clock
 from kiosk.domain.token_ports import TokenPort
 from kiosk.domain.token_register import TokenState
 from kiosk.services import acceptance, personalisation_start
-from kiosk.services.auth import AgentSession
+from kiosk.services.appointment import Appointment
 from kiosk.services.personalisation_run import Devices, Run, on_failure
 from kiosk.services.personalisation_start import TokenRefusedError
 from kiosk.services.personalisation_steps import JournalHook, ProgressCallback, StepRunner
@@ -79,6 +81,16 @@ class PersonalisationResult:
     elapsed_seconds: float
 
 
+ANSWERS_FIRST = "Les questions de révocation doivent d'abord être validées."
+
+
+def _require_checks(appointment: Appointment) -> None:
+    """The identity and the revocation answers come before any token is touched."""
+    appointment.require_identity()
+    if not appointment.answers_passed:
+        raise StateError(ANSWERS_FIRST)
+
+
 class PersonalisationService:
     def __init__(
         self,
@@ -101,9 +113,12 @@ class PersonalisationService:
         self._so_pin_length = so_pin_length
 
     def check_token(
-        self, session: AgentSession, dossier_ref: str, serial: str, *, wipe: bool = False
+        self, appointment: Appointment, serial: str, *, wipe: bool = False
     ) -> TokenCheck:
-        ctx = personalisation_start.load(self._devices.uow, session, dossier_ref, serial)
+        _require_checks(appointment)
+        ctx = personalisation_start.load(
+            self._devices.uow, appointment.session, appointment.reference, serial
+        )
         info = personalisation_start.find_token(self._devices.tokens, serial)
         facts = personalisation_start.read_facts(self._devices.tokens, info, ctx.open_attempt)
         plan = plan_run(ctx.reference, ctx.open_attempt, ctx.record, facts, wipe=wipe,
@@ -117,8 +132,7 @@ class PersonalisationService:
 
     def personalise(
         self,
-        session: AgentSession,
-        dossier_ref: str,
+        appointment: Appointment,
         serial: str,
         user_pin: str,
         *,
@@ -131,11 +145,12 @@ class PersonalisationService:
         current ``so_pin`` erases a token that is not blank. Raises ``KioskError``s:
         ``TokenRefusedError`` (take another token, or wipe), ``PinIncorrectError`` (ask
         again), ``TokenRemovedError`` (plug it back and call again), ``DeviceError``..."""
+        _require_checks(appointment)
         if not user_pin:
             raise ValidationError("Le code PIN du titulaire est requis.")
         began = self._timer()
-        devices = self._devices
-        ctx = personalisation_start.load(devices.uow, session, dossier_ref, serial)
+        devices, session = self._devices, appointment.session
+        ctx = personalisation_start.load(devices.uow, session, appointment.reference, serial)
         profile = self._policy.profile_for(ctx.dossier.product)
         info = personalisation_start.find_token(devices.tokens, serial)
         facts = personalisation_start.read_facts(devices.tokens, info, ctx.open_attempt)
@@ -170,16 +185,30 @@ class PersonalisationService:
         )
 
     def sign_acceptance(
-        self, session: AgentSession, serial: str, user_pin: str, key_id: bytes, digest: bytes
+        self,
+        appointment: Appointment,
+        serial: str,
+        user_pin: str,
+        key_id: bytes,
+        digest: bytes,
     ) -> bytes:
         """The holder signs the receipt's SHA-256 ``digest`` (PIN typed once more); the
         signature is verified with the certificate, stored with the delivery, and the
-        dossier is DELIVERED in the same transaction. Returns the signature."""
-        return acceptance.sign_acceptance(self._devices, session, serial, user_pin, key_id, digest)
+        dossier is DELIVERED in the same transaction; the appointment ends. Returns the
+        signature."""
+        _require_checks(appointment)
+        signature = acceptance.sign_acceptance(
+            self._devices, appointment.session, appointment.reference, serial, user_pin,
+            key_id, digest,
+        )  # fmt: skip
+        appointment.ended = True
+        return signature
 
-    def abandon(self, session: AgentSession, dossier_ref: str) -> None:
-        """The appointment ends without a delivery: the dossier's open attempt is closed and
-        its certificate, if one was issued, confirmed for revocation."""
+    def abandon(self, appointment: Appointment) -> None:
+        """The appointment ends without a delivery (call it with ``AppointmentService.end``):
+        the dossier's open attempt is closed and its certificate, if one was issued,
+        confirmed for revocation."""
+        session, dossier_ref = appointment.session, appointment.reference
         now = self._devices.clock.now()
         with self._devices.uow() as uow:
             for attempt in uow.journal.attempts(dossier_ref):

@@ -19,7 +19,6 @@ from kiosk.domain.token_register import TokenState
 from tests.integration.personalisation_env import (
     NOW,
     REFERENCE,
-    SESSION,
     USER_PIN,
     Desk,
     desk,
@@ -64,7 +63,9 @@ def phases(world: Desk, attempt_id: int) -> list[tuple[Step, Phase]]:
 def deliver(world: Desk, serial: str = SERIAL) -> bytes:
     [attempt] = [a for a in world.attempts() if a.status is AttemptStatus.VERIFIED]
     assert attempt.key_id is not None
-    return world.service().sign_acceptance(SESSION, serial, USER_PIN, attempt.key_id, DIGEST)
+    return world.service().sign_acceptance(
+        world.appointment(), serial, USER_PIN, attempt.key_id, DIGEST
+    )
 
 
 def assert_delivered_once(world: Desk, serial: str = SERIAL) -> None:

@@ -23,7 +23,7 @@ from kiosk.adapters.db.uow import SqlUnitOfWorkFactory
 from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
 from kiosk.domain.personalisation_journal import Phase, Step
 from kiosk.services.personalisation import PersonalisationService
-from tests.integration.personalisation_env import POLICY, SESSION, SITE, USER_PIN
+from tests.integration.personalisation_env import POLICY, SITE, USER_PIN, passed_appointment
 from tests.integration.softhsm_env import MODULE
 
 NOT_KILLED = 3  # exit status if the run went through without reaching the step
@@ -52,7 +52,10 @@ def main(argv: list[str]) -> int:
         clock,
         journal_hook=hook,
     )
-    service.personalise(SESSION, reference, "", USER_PIN)
+    with uow() as tx:
+        record = tx.dossiers.get(reference)
+    assert record is not None
+    service.personalise(passed_appointment(record), "", USER_PIN)
     return NOT_KILLED
 
 

@@ -47,6 +47,7 @@ from kiosk.domain.personalisation_ports import IssuancePolicy, PersonalisationUn
 from kiosk.domain.ports import Clock
 from kiosk.domain.token_ports import TokenPort
 from kiosk.domain.token_register import TokenRecord
+from kiosk.services.appointment import Appointment
 from kiosk.services.auth import AgentSession
 from kiosk.services.personalisation import PersonalisationResult, PersonalisationService
 from kiosk.services.personalisation_steps import JournalHook, StepProgress
@@ -83,6 +84,12 @@ def dossier(algorithm: KeyAlgorithm = KeyAlgorithm.EC_P256, reference: str = REF
         holder=Person("Lefèvre", "Hélène Marie", birth_date=date(1984, 2, 29)),
         legal_representative=Person("Lefèvre", "Jean"),
         convocation_at=NOW,
+    )
+
+
+def passed_appointment(record: Dossier) -> Appointment:
+    return Appointment(
+        SESSION, record, NOW, identity_passed=True, photo_confirmed=True, answers_passed=True
     )
 
 
@@ -139,11 +146,18 @@ class Desk:
             uow.dossiers.add(record, [])
             uow.commit()
 
+    def appointment(self, reference: str = REFERENCE) -> Appointment:
+        """An appointment whose identity check and revocation answers have passed."""
+        with self.db() as uow:
+            found = uow.dossiers.get(reference)
+        assert found is not None
+        return passed_appointment(found)
+
     def personalise(
         self, serial: str, pin: str = USER_PIN, *, reference: str = REFERENCE, **options: Any
     ) -> PersonalisationResult:
         return self.service().personalise(
-            SESSION, reference, serial, pin, progress=self.progress.append, **options
+            self.appointment(reference), serial, pin, progress=self.progress.append, **options
         )
 
     # What a test looks at ----------------------------------------------------------------

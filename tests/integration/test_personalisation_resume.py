@@ -31,7 +31,7 @@ from tests.integration.fake_desk import (
     tokens,
     world,
 )
-from tests.integration.personalisation_env import REFERENCE, SESSION, USER_PIN, Desk, desk, dossier
+from tests.integration.personalisation_env import USER_PIN, Desk, desk, dossier
 
 pytestmark = pytest.mark.integration
 _FIXTURES = (ca, template, tokens, world)
@@ -143,7 +143,7 @@ def test_a_crash_right_after_issuance_writes_the_same_certificate_on_the_next_ru
 ) -> None:
     crashing = world.service(hook=_crash_at(Step.ISSUE, Phase.DONE))
     with pytest.raises(_Crash):
-        crashing.personalise(SESSION, REFERENCE, SERIAL, USER_PIN)
+        crashing.personalise(world.appointment(), SERIAL, USER_PIN)
     [attempt] = world.attempts()
     assert attempt.certificate == ca.issued[0] and not fake_token(tokens).certificates
 
@@ -160,7 +160,7 @@ def test_a_crash_inside_the_ca_call_revokes_that_key_and_goes_on_with_a_new_one(
 ) -> None:
     crashing = world.service(hook=_crash_at(Step.ISSUE, Phase.STARTED))
     with pytest.raises(_Crash):
-        crashing.personalise(SESSION, REFERENCE, SERIAL, USER_PIN)
+        crashing.personalise(world.appointment(), SERIAL, USER_PIN)
     [attempt] = world.attempts()
     assert attempt.public_key_der is not None
 

@@ -171,7 +171,7 @@ def test_a_token_inserted_with_its_pin_already_locked_is_refused_clearly(
 def test_a_token_declared_defective_is_refused_when_inserted_again(world: Desk) -> None:
     world.register.declare_out_of_service(SESSION, SERIAL, TokenState.DEFECTIVE, "Connecteur cassé")
 
-    check = world.service().check_token(SESSION, REFERENCE, SERIAL)
+    check = world.service().check_token(world.appointment(), SERIAL)
     with pytest.raises(TokenRefusedError) as raised:
         world.personalise(SERIAL)
 
@@ -237,18 +237,51 @@ def test_a_token_personalised_for_another_dossier_is_not_reused_without_a_wipe(
 
 def test_acceptance_with_a_wrong_pin_stores_nothing(world: Desk) -> None:
     result = world.personalise(SERIAL)
+    service, appointment = world.service(), world.appointment()
 
     with pytest.raises(PinIncorrectError):
-        world.service().sign_acceptance(SESSION, SERIAL, "Faux-123", result.key_id, DIGEST)
+        service.sign_acceptance(appointment, SERIAL, "Faux-123", result.key_id, DIGEST)
     with pytest.raises(ValidationError):
-        world.service().sign_acceptance(SESSION, SERIAL, USER_PIN, result.key_id, b"short")
+        service.sign_acceptance(appointment, SERIAL, USER_PIN, result.key_id, b"short")
 
     assert world.dossier_state() is DossierState.CONVOKED
     with world.db() as uow:
         assert uow.deliveries.get(REFERENCE) is None
-    assert_delivered_once(world)
+    service.sign_acceptance(appointment, SERIAL, USER_PIN, result.key_id, DIGEST)
+    assert appointment.ended and world.dossier_state() is DossierState.DELIVERED
     with pytest.raises(StateError):
-        world.service().sign_acceptance(SESSION, SERIAL, USER_PIN, result.key_id, DIGEST)
+        service.sign_acceptance(world.appointment(), SERIAL, USER_PIN, result.key_id, DIGEST)
+
+
+def test_no_token_is_touched_before_the_identity_and_the_answers_have_passed(
+    world: Desk, tokens: FakeTokenPort
+) -> None:
+    appointment = world.appointment()
+    appointment.answers_passed = False
+    with pytest.raises(StateError, match="questions de révocation"):
+        world.service().personalise(appointment, SERIAL, USER_PIN)
+    appointment.identity_passed = False
+    with pytest.raises(StateError, match="identité"):
+        world.service().check_token(appointment, SERIAL)
+
+    assert not fake_token(tokens).initialized and world.attempts() == []
+
+
+def test_a_token_is_accepted_only_within_the_appointment_of_its_dossier(
+    template: Path, tmp_path: Path, tokens: FakeTokenPort, ca: FakeCertificateAuthority
+) -> None:
+    other_ref = "CS-2026-000999"
+    with desk(
+        template, tmp_path, tokens, ca, ca.root_der,
+        dossiers=[dossier(), dossier(reference=other_ref)],
+    ) as world:  # fmt: skip
+        result = world.personalise(SERIAL)
+
+        with pytest.raises(StateError, match="autre dossier"):
+            world.service().sign_acceptance(
+                world.appointment(other_ref), SERIAL, USER_PIN, result.key_id, DIGEST
+            )
+        assert world.dossier_state(other_ref) is DossierState.CONVOKED
 
 
 def test_an_appointment_ended_after_issuance_sends_the_certificate_for_revocation(
@@ -258,7 +291,7 @@ def test_an_appointment_ended_after_issuance_sends_the_certificate_for_revocatio
     with pytest.raises(TokenRemovedError):
         world.personalise(SERIAL)
 
-    world.service().abandon(SESSION, REFERENCE)
+    world.service().abandon(world.appointment())
 
     [request] = world.revocations()
     assert request.status is RevocationStatus.CONFIRMED

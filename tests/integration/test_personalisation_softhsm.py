@@ -26,7 +26,6 @@ from kiosk.domain.token_register import TokenState
 from tests.integration.fake_desk import DIGEST, template
 from tests.integration.personalisation_child import NOT_KILLED
 from tests.integration.personalisation_env import (
-    SESSION,
     USER_PIN,
     Desk,
     desk,
@@ -108,7 +107,7 @@ def test_a_full_run_on_softhsm_leaves_key_and_certificate_under_one_id(
 ) -> None:
     reference = references[algorithm]
 
-    result = real_desk.service().personalise(SESSION, reference, "", USER_PIN)
+    result = real_desk.service().personalise(real_desk.appointment(reference), "", USER_PIN)
 
     label = f"CCI LEFEVRE {reference}"
     objects = _objects(softhsm, label)
@@ -119,7 +118,7 @@ def test_a_full_run_on_softhsm_leaves_key_and_certificate_under_one_id(
     assert verified.strip().endswith(": OK")
 
     signature = real_desk.service().sign_acceptance(
-        SESSION, result.token_serial, USER_PIN, result.key_id, DIGEST
+        real_desk.appointment(reference), result.token_serial, USER_PIN, result.key_id, DIGEST
     )
     assert signature and real_desk.dossier_state(reference) is DossierState.DELIVERED
     record = real_desk.record(result.token_serial)
@@ -169,7 +168,7 @@ def test_a_run_killed_after_issuance_is_taken_up_cleanly_by_the_next_one(
     assert issued is not None and killed.key_id is not None
     serial = killed.token_serial if same_token else ""
 
-    result = real_desk.service().personalise(SESSION, reference, serial, USER_PIN)
+    result = real_desk.service().personalise(real_desk.appointment(reference), serial, USER_PIN)
 
     requests = real_desk.revocations(reference)
     if same_token:
@@ -187,7 +186,7 @@ def test_a_run_killed_after_issuance_is_taken_up_cleanly_by_the_next_one(
         assert request.certificate_der == issued.cert_der
     assert real_desk.live(reference) == [result.certificate.serial_hex]
     real_desk.service().sign_acceptance(
-        SESSION, result.token_serial, USER_PIN, result.key_id, DIGEST
+        real_desk.appointment(reference), result.token_serial, USER_PIN, result.key_id, DIGEST
     )
     assert real_desk.dossier_state(reference) is DossierState.DELIVERED
     assert hashlib.sha256(result.certificate.cert_der).hexdigest() == (
