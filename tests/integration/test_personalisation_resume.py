@@ -84,6 +84,23 @@ def test_a_token_pulled_at_any_step_is_journaled_and_the_retry_succeeds(
     assert_delivered_once(world)
 
 
+def test_the_desk_is_told_before_the_pin_that_the_run_will_be_taken_up(
+    world: Desk, tokens: FakeTokenPort
+) -> None:
+    tokens.pull_at(TokenStep.WRITE_CERTIFICATE, SERIAL)
+    with pytest.raises(TokenRemovedError):
+        world.personalise(SERIAL)
+    tokens.reinsert(SERIAL)
+    journaled = world.entries(world.attempts()[0].id)
+
+    same = world.service().check_token(world.appointment(), SERIAL)
+    other = world.service().check_token(world.appointment(), OTHER)
+
+    assert (same.resumes, same.first_step, same.refusal) == (True, Step.WRITE, None)
+    assert (other.resumes, other.first_step, other.blank) == (False, Step.INITIALISE, True)
+    assert world.entries(world.attempts()[0].id) == journaled  # checking writes nothing
+
+
 def test_a_ca_failure_is_journaled_and_the_retry_keeps_the_key(
     world: Desk, tokens: FakeTokenPort, ca: FakeCertificateAuthority
 ) -> None:
