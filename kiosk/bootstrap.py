@@ -12,16 +12,57 @@ from kiosk.adapters.clock import SystemClock
 from kiosk.adapters.crypto.argon2_hasher import Argon2Hasher
 from kiosk.adapters.db.engine import make_engine
 from kiosk.adapters.db.uow import SqlUnitOfWorkFactory
+from kiosk.adapters.reader.simulated_reader import SimulatedReader
+from kiosk.adapters.token.environment import use_softhsm_conf
 from kiosk.config import Settings
+from kiosk.domain.errors import ConfigError, KioskError
+from kiosk.domain.personalisation_ports import IssuancePolicy
+from kiosk.domain.reader_ports import ReaderPort
 from kiosk.services.answers import AnswersService
 from kiosk.services.appointment import AppointmentService
 from kiosk.services.auth import AuthService
 from kiosk.services.container import KioskInfo, Services
 from kiosk.services.identity import IdentityService
 from kiosk.services.lookup import LookupService
+from kiosk.services.personalisation import PersonalisationService
+from kiosk.services.token_register import TokenRegisterService
 
 if TYPE_CHECKING:
     from kiosk.ui.app import KioskApp
+
+
+def make_reader(settings: Settings, clock: SystemClock) -> ReaderPort:
+    if settings.devices.reader == "pcsc":
+        from kiosk.adapters.reader.pcsc_reader import PcscReader
+
+        return PcscReader(now=clock.now)
+    return SimulatedReader(now=clock.now)
+
+
+def make_personalisation(
+    settings: Settings, uow: SqlUnitOfWorkFactory, clock: SystemClock
+) -> PersonalisationService:
+    """Token, CA, escrow and checks; raises a KioskError saying what is missing."""
+    from kiosk.adapters.ca.checks import X509CertificateChecker
+    from kiosk.adapters.ca.embedded_ca import EmbeddedCA
+    from kiosk.adapters.crypto.escrow import RsaOaepEscrow
+    from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
+
+    use_softhsm_conf(settings.softhsm_conf)
+    pki = settings.pki_settings
+    if not (pki.ca_folder / "ca.json").exists():
+        raise ConfigError("ca_folder", f"aucune autorité de certification dans {pki.ca_folder}")
+    ca = EmbeddedCA.load(pki.ca_folder, module_path=settings.pkcs11_module, clock=clock)
+    tokens = Pkcs11TokenAdapter(settings.pkcs11_module)
+    return PersonalisationService(
+        uow,
+        tokens,
+        ca,
+        X509CertificateChecker([ca.chain()[-1]]),
+        RsaOaepEscrow.from_file(pki.escrow_public_key),
+        IssuancePolicy(pki.policy_oid, pki.crl_url, pki.ca_issuers_url, pki.ocsp_url),
+        clock,
+    )
 
 
 def make_services(settings: Settings) -> Services:
@@ -37,6 +78,14 @@ def make_services(settings: Settings) -> Services:
     with uow() as tx:
         office = tx.offices.get(settings.site)
     site_name = office.name if office else settings.site
+    personalisation: PersonalisationService | None = None
+    pki_problem: str | None = None
+    try:
+        personalisation = make_personalisation(settings, uow, clock)
+    except KioskError as exc:
+        # The desk can still look dossiers up and check identities: only the token step
+        # is unavailable, and says why.
+        pki_problem = exc.message
     return Services(
         info=KioskInfo(settings.site, settings.kiosk_id, site_name, settings.idle_lock_seconds),
         auth=AuthService(
@@ -46,6 +95,11 @@ def make_services(settings: Settings) -> Services:
         appointments=AppointmentService(uow, clock),
         identity=IdentityService(uow, clock, site_secret),
         answers=AnswersService(uow, hasher),
+        personalisation=personalisation,
+        pki_problem=pki_problem,
+        token_register=TokenRegisterService(uow, clock),
+        reader=make_reader(settings, clock),
+        terms_version=settings.pki_settings.terms_version,
     )
 
 

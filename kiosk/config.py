@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.domain.errors import ConfigError
+from kiosk.domain.reader_ports import ReaderPairing, pairings_from_config
 
 DEFAULT_PKCS11_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 
@@ -25,6 +26,39 @@ class Argon2Params:
     time_cost: int = 2
     memory_kib: int = 19456
     parallelism: int = 1
+
+
+@dataclass(frozen=True)
+class PkiSettings:
+    """The certification authority side of a delivery."""
+
+    ca_folder: Path
+    """Folder of the embedded CA (certificates, CA token reference and PIN file)."""
+    escrow_public_key: Path
+    """RSA public key (PEM) of the back office's PIN-unblock service: SO PINs are kept
+    only encrypted to it. Its private half never lives on the kiosk."""
+    policy_oid: str = "1.2.250.1.999.1.2.3"
+    """Certification policy OID written in every certificate (demo: a made-up arc)."""
+    crl_url: str = "http://crl.kiosque.example/ac-signature.crl"
+    """CRL distribution point written in every certificate."""
+    ca_issuers_url: str = "http://ac.kiosque.example/ac-signature.crt"
+    """Where relying parties fetch the issuing CA's certificate (AIA caIssuers)."""
+    ocsp_url: str | None = None
+    """OCSP responder written in the AIA, if the CA runs one."""
+    terms_version: str = "CGU-2026-01"
+    """Version of the terms of use the holder accepts at delivery."""
+
+
+@dataclass(frozen=True)
+class DeskDevices:
+    """The reader and the printer at the desk."""
+
+    reader: str = "simulated"
+    """``pcsc`` (pcscd with real readers) or ``simulated`` (demo: SoftHSM's free slot)."""
+    reader_pairings: tuple[ReaderPairing, ...] = ()
+    """``[[readers]]`` tables of kiosk.toml: which token a reader's card is."""
+    printer: str = ""
+    """CUPS queue for the delivery receipts; empty: receipts are only saved as PDF."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +83,21 @@ class Settings:
     """How long a login stays locked."""
     argon2: Argon2Params = field(default_factory=Argon2Params)
     """Cost of the salted slow hashes of passwords and revocation answers."""
+    pki: PkiSettings | None = None
+    """CA, escrow and certificate profile; ``None`` means defaults inside the home."""
+    devices: DeskDevices = field(default_factory=DeskDevices)
+    """Reader and printer."""
+
+    @property
+    def pki_settings(self) -> PkiSettings:
+        return self.pki or PkiSettings(
+            ca_folder=self.home / "ca",
+            escrow_public_key=self.home / "escrow" / "so-pin-escrow.pub.pem",
+        )
+
+    @property
+    def receipts_dir(self) -> Path:
+        return self.home / "receipts"
 
     @property
     def secrets_dir(self) -> Path:
@@ -119,6 +168,26 @@ def load_settings(env: Mapping[str, str] | None = None, home: Path | None = None
         memory_kib=_int("KIOSK_ARGON2_MEMORY_KIB", get("argon2_memory_kib", 19456), 8, 4_194_304),
         parallelism=_int("KIOSK_ARGON2_PARALLELISM", get("argon2_parallelism", 1), 1, 16),
     )
+    reader = get("reader", "simulated")
+    if reader not in ("simulated", "pcsc"):
+        raise ConfigError("KIOSK_READER", "« pcsc » ou « simulated » attendu")
+    readers = file_values.get("readers", [])
+    if not isinstance(readers, list):
+        raise ConfigError("readers", "liste de tables [[readers]] attendue")
+    pki = PkiSettings(
+        ca_folder=Path(get("ca_folder", home / "ca")),
+        escrow_public_key=Path(get("escrow_public_key", home / "escrow" / "so-pin-escrow.pub.pem")),
+        policy_oid=_oid(get("certificate_policy_oid", PkiSettings.policy_oid)),
+        crl_url=get("crl_url", PkiSettings.crl_url),
+        ca_issuers_url=get("ca_issuers_url", PkiSettings.ca_issuers_url),
+        ocsp_url=get("ocsp_url", None),
+        terms_version=get("terms_version", PkiSettings.terms_version),
+    )
+    devices = DeskDevices(
+        reader=reader,
+        reader_pairings=pairings_from_config(readers),
+        printer=get("printer", ""),
+    )
     return Settings(
         home=home,
         database_url=database_url,
@@ -130,4 +199,13 @@ def load_settings(env: Mapping[str, str] | None = None, home: Path | None = None
         login_max_failures=_int("KIOSK_LOGIN_MAX_FAILURES", get("login_max_failures", 5), 1, 100),
         login_lock_minutes=_int("KIOSK_LOGIN_LOCK_MINUTES", get("login_lock_minutes", 15), 1, 1440),
         argon2=argon,
+        pki=pki,
+        devices=devices,
     )
+
+
+def _oid(value: str) -> str:
+    parts = value.split(".")
+    if len(parts) < 2 or not all(p.isdigit() for p in parts):
+        raise ConfigError("KIOSK_CERTIFICATE_POLICY_OID", f"OID invalide « {value} »")
+    return value

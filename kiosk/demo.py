@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kiosk.adapters.token.environment import write_softhsm_conf
+from kiosk.demo_pki import prepare_pki
 from kiosk.domain.errors import KioskError
 from kiosk.domain.model import Role
 
@@ -76,7 +78,8 @@ def prepare_home(home: Path, force: bool) -> None:
         "# Kiosque de démonstration, créé par « kiosk demo init ».\n"
         "demo = true\n"
         f'site = "{DEMO_SITE}"\n'
-        f'kiosk_id = "{DEMO_KIOSK_ID}"\n',
+        f'kiosk_id = "{DEMO_KIOSK_ID}"\n'
+        f'softhsm_conf = "{write_softhsm_conf(home / "softhsm")}"\n',
         encoding="utf-8",
     )
 
@@ -157,6 +160,7 @@ def init_demo(home: Path, force: bool = False) -> list[str]:
     prepare_home(home, force)
     settings = load_settings(home=home)
     upgrade(settings.database_url)
+    pki_lines = prepare_pki(settings)
     today = local_today()
     records = shift_convocations(load_fixture("dossiers.json"), today)
     with admin_services(settings) as admin:
@@ -178,6 +182,7 @@ def init_demo(home: Path, force: bool = False) -> list[str]:
     lines += [
         f"  {a.login:<10} {a.password:<20} {a.role.label}, bureau {a.office}" for a in DEMO_AGENTS
     ]
+    lines += ["", *pki_lines]
     lines += ["", f"Numéros de retrait à essayer au bureau de {settings.site} aujourd'hui :"]
     lines += numbers_to_try(records, today)
     lines += ["", "Lancez le kiosque : kiosk run"]

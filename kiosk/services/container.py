@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiosk.domain.reader_ports import ReaderPort
 from kiosk.services.answers import AnswersService
 from kiosk.services.appointment import AppointmentService
 from kiosk.services.auth import AuthService
 from kiosk.services.identity import IdentityService
 from kiosk.services.lookup import LookupService
+from kiosk.services.personalisation import PersonalisationService
+from kiosk.services.token_register import TokenRegisterService
 
 
 @dataclass(frozen=True)
@@ -29,3 +32,9 @@ class Services:
     appointments: AppointmentService
     identity: IdentityService
     answers: AnswersService
+    personalisation: PersonalisationService | None
+    """None when the token step cannot run; ``pki_problem`` says why (French)."""
+    pki_problem: str | None
+    token_register: TokenRegisterService | None
+    reader: ReaderPort
+    terms_version: str

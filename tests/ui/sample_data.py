@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from kiosk.adapters.fakes.memory import FakeHasher, FixedClock, MemoryUnitOfWorkFactory
+from kiosk.adapters.reader.simulated_reader import SimulatedReader
 from kiosk.domain import withdrawal
 from kiosk.domain.audit import AuditEvent
 from kiosk.domain.dossier_state import DossierState
@@ -178,5 +179,10 @@ def build_world(*, fixed_codes: bool = True, site: str = SITE) -> World:
         appointments=AppointmentService(db, clock),
         identity=IdentityService(db, clock, SITE_SECRET),
         answers=AnswersService(db, hasher),
+        personalisation=None,
+        pki_problem="Autorité de certification non configurée (données d'essai en mémoire).",
+        token_register=None,
+        reader=SimulatedReader(now=clock.now),
+        terms_version="CGU-TEST",
     )
     return World(services, db, clock, codes)
