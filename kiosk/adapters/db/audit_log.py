@@ -23,6 +23,11 @@ from kiosk.domain.ports import Clock
 _PG_AUDIT_LOCK = 0x4B494F534B
 
 
+# Built once: every step of a delivery appends events, so only binding is left per call.
+_TAIL = select(audit_events.c.seq, audit_events.c.hash).order_by(audit_events.c.seq.desc()).limit(1)
+_INSERT = insert(audit_events)
+
+
 def _event(row: Any) -> AuditEvent:
     return AuditEvent(
         seq=row.seq,
@@ -49,27 +54,24 @@ class SqlAuditLog:
     def append(self, draft: AuditDraft) -> AuditEvent:
         if self._tx.dialect_name == "postgresql":
             self._tx.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
-        tail = self._tx.execute(
-            select(audit_events.c.seq, audit_events.c.hash)
-            .order_by(audit_events.c.seq.desc())
-            .limit(1)
-        ).first()
+        tail = self._tx.execute(_TAIL).first()
         seq, prev_hash = (tail.seq + 1, tail.hash) if tail else (1, GENESIS_HASH)
         event = seal(draft, seq, self._clock.now(), self._site, self._kiosk, prev_hash)
         self._tx.execute(
-            insert(audit_events).values(
-                seq=event.seq,
-                at=event.at,
-                site=event.site,
-                kiosk=event.kiosk,
-                agent=event.agent,
-                dossier_ref=event.dossier_ref,
-                event_type=event.event_type,
-                outcome=event.outcome.value,
-                details=json.dumps(dict(event.details), sort_keys=True, ensure_ascii=False),
-                prev_hash=event.prev_hash,
-                hash=event.hash,
-            )
+            _INSERT,
+            {
+                "seq": event.seq,
+                "at": event.at,
+                "site": event.site,
+                "kiosk": event.kiosk,
+                "agent": event.agent,
+                "dossier_ref": event.dossier_ref,
+                "event_type": event.event_type,
+                "outcome": event.outcome.value,
+                "details": json.dumps(dict(event.details), sort_keys=True, ensure_ascii=False),
+                "prev_hash": event.prev_hash,
+                "hash": event.hash,
+            },
         )
         return event
 
