@@ -93,10 +93,12 @@ class Checkpoint:
         when = self.timestamp.strftime(_TIME_FORMAT)
         return f"{self.origin}\n{self.size}\n{root}\n{_TIME_PREFIX}{when}\n".encode()
 
+    def when_text(self) -> str:
+        return f"{self.timestamp:%d/%m/%Y %H:%M:%S} UTC"
+
     def describe(self) -> str:
         """How a person is told which checkpoint this is."""
-        when = f"{self.timestamp:%d/%m/%Y %H:%M:%S} UTC"
-        return f"point de contrôle du {when} ({self.size} événements)"
+        return f"point de contrôle du {self.when_text()} ({self.size} événements)"
 
 
 @dataclass(frozen=True)
