@@ -31,6 +31,7 @@ from kiosk.domain.merkle_store import (
     tree_root,
 )
 from kiosk.domain.personal_data import PERSONAL_DETAIL_KEY, PersonalRecord, verify_personal
+from kiosk.domain.tlog_proof import format_tlog_proof, verify_tlog_proof
 
 N = 3000
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -282,3 +283,29 @@ def test_two_checkpoints_are_proven_consistent_or_not() -> None:
     foreign = dataclasses.replace(newer, origin=log_origin("QUIMPER", "k2"))
     with pytest.raises(IntegrityError, match="deux journaux"):
         verify_checkpoints_consistent(older, foreign, proof)
+
+
+def test_a_receipt_proof_file_proves_its_event_offline() -> None:
+    signed = sign_checkpoint(checkpoint_at(2000), SIGNER).to_text()
+    event = log()[1233]
+    text = format_tlog_proof(1233, inclusion_proof(store(), 1233, 2000), signed)
+    assert text.startswith("c2sp.org/tlog-proof@v1\nindex 1233\n")
+    assert verify_tlog_proof(text, event, SIGNER.verifier(), ORIGIN).size == 2000
+    with_extra = text.replace("index", "extra AAAA\nindex", 1)  # opaque data is ignored
+    assert verify_tlog_proof(with_extra, event, SIGNER.verifier(), ORIGIN).size == 2000
+
+    with pytest.raises(IntegrityError, match="n° 1234, pas sur le n° 1235"):
+        verify_tlog_proof(text, log()[1234], SIGNER.verifier(), ORIGIN)
+    with pytest.raises(IntegrityError, match="a été modifié"):
+        verify_tlog_proof(text, TAMPERS["agent"](event), SIGNER.verifier(), ORIGIN)
+    lines = text.split("\n")
+    lines[3] = lines[4]  # one sibling replaced by another
+    with pytest.raises(IntegrityError, match="pas dans le journal signé"):
+        verify_tlog_proof("\n".join(lines), event, SIGNER.verifier(), ORIGIN)
+    for garbled in ("", text.replace("c2sp.org", "c2sp.com"), text.replace("index ", "index 0")):
+        with pytest.raises(ValidationError, match="Preuve d'inclusion illisible"):
+            verify_tlog_proof(garbled, event, SIGNER.verifier(), ORIGIN)
+    lines = text.split("\n")
+    lines[2] = lines[2][:-4]
+    with pytest.raises(ValidationError, match="empreinte invalide"):
+        verify_tlog_proof("\n".join(lines), event, SIGNER.verifier(), ORIGIN)
