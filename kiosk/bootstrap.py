@@ -22,6 +22,7 @@ from kiosk.services.answers import AnswersService
 from kiosk.services.appointment import AppointmentService
 from kiosk.services.auth import AuthService
 from kiosk.services.container import KioskInfo, Services
+from kiosk.services.delivery import DeliveryService
 from kiosk.services.identity import IdentityService
 from kiosk.services.lookup import LookupService
 from kiosk.services.personalisation import PersonalisationService
@@ -65,6 +66,28 @@ def make_personalisation(
     )
 
 
+def make_delivery(
+    settings: Settings,
+    uow: SqlUnitOfWorkFactory,
+    personalisation: PersonalisationService,
+    clock: SystemClock,
+) -> DeliveryService:
+    from kiosk.adapters.receipt.cups_printer import CupsPrinter
+    from kiosk.adapters.receipt.pdf_receipt import PdfReceiptRenderer
+
+    printer = CupsPrinter(settings.devices.printer) if settings.devices.printer else None
+    return DeliveryService(
+        uow,
+        personalisation,
+        PdfReceiptRenderer(),
+        printer,
+        settings.receipts_dir,
+        clock,
+        settings.kiosk_id,
+        settings.pki_settings.terms_version,
+    )
+
+
 def make_services(settings: Settings) -> Services:
     engine = make_engine(settings.database_url)
     uow = SqlUnitOfWorkFactory(engine, site=settings.site, kiosk_id=settings.kiosk_id)
@@ -79,9 +102,11 @@ def make_services(settings: Settings) -> Services:
         office = tx.offices.get(settings.site)
     site_name = office.name if office else settings.site
     personalisation: PersonalisationService | None = None
+    delivery: DeliveryService | None = None
     pki_problem: str | None = None
     try:
         personalisation = make_personalisation(settings, uow, clock)
+        delivery = make_delivery(settings, uow, personalisation, clock)
     except KioskError as exc:
         # The desk can still look dossiers up and check identities: only the token step
         # is unavailable, and says why.
@@ -96,6 +121,7 @@ def make_services(settings: Settings) -> Services:
         identity=IdentityService(uow, clock, site_secret),
         answers=AnswersService(uow, hasher),
         personalisation=personalisation,
+        delivery=delivery,
         pki_problem=pki_problem,
         token_register=TokenRegisterService(uow, clock),
         reader=make_reader(settings, clock),

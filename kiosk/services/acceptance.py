@@ -8,9 +8,10 @@ audit event are one transaction: a dossier is delivered with its proof, or not a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
-from kiosk.domain.audit import AuditDraft, Outcome
+from kiosk.domain.audit import AuditDraft, AuditEvent, DetailValue, Outcome
 from kiosk.domain.dossier_state import DossierState, transition
 from kiosk.domain.errors import IntegrityError, KioskError, StateError, ValidationError
 from kiosk.domain.personalisation_journal import Attempt, AttemptStatus, Delivery
@@ -63,15 +64,15 @@ def _audit(
     event: str,
     outcome: Outcome,
     attempt: Attempt,
-    extra: dict[str, str | int | bool | None] | None = None,
-) -> None:
+    extra: Mapping[str, DetailValue] | None = None,
+) -> AuditEvent:
     cert = attempt.certificate
     details: dict[str, str | int | bool | None] = {
         "attempt": attempt.id,
         "token": attempt.token_serial,
         "certificate_serial": cert.serial_hex if cert else None,
     }
-    uow.audit.append(
+    return uow.audit.append(
         AuditDraft(event, outcome, attempt.agent, attempt.dossier_ref, {**details, **(extra or {})})
     )
 
@@ -84,7 +85,10 @@ def sign_acceptance(
     user_pin: str,
     key_id: bytes,
     digest: bytes,
-) -> bytes:
+    receipt_details: Mapping[str, DetailValue] | None = None,
+) -> tuple[bytes, AuditEvent]:
+    """The holder's signature of ``digest`` and the ``dossier.delivered`` event, which
+    also records ``receipt_details`` (what the receipt's QR code is checked against)."""
     if len(digest) != DIGEST_BYTES:
         raise ValidationError("L'empreinte du reçu doit être un SHA-256 (32 octets).")
     with devices.uow() as uow:
@@ -125,18 +129,19 @@ def sign_acceptance(
         change_state(
             uow, serial, TokenState.DELIVERED, now, session.login, dossier_ref=attempt.dossier_ref
         )
-        _audit(
+        event = _audit(
             uow,
             "dossier.delivered",
             Outcome.SUCCESS,
             attempt,
             {
+                **(receipt_details or {}),
                 "certificate_fingerprint": cert.sha256_fingerprint,
                 "acceptance_digest": digest.hex(),
             },
         )
         uow.commit()
-    return signature
+    return signature, event
 
 
 def _signature_failed(

@@ -161,6 +161,7 @@ class AnswersService:
             )
             uow.commit()
         appointment.answers_passed = True
+        appointment.answers_defined_at_desk = True
 
     def unlock(self, admin: AgentSession, reference: str) -> None:
         if admin.role is not Role.ADMIN:

@@ -15,6 +15,7 @@ from enum import StrEnum
 from kiosk.domain.audit import AuditDraft, Outcome
 from kiosk.domain.dossier_state import DELIVERABLE, DossierState, transition
 from kiosk.domain.errors import StateError
+from kiosk.domain.identity import IdentityReport
 from kiosk.domain.model import Dossier
 from kiosk.domain.ports import Clock, UnitOfWorkFactory
 from kiosk.services.auth import AgentSession
@@ -54,6 +55,8 @@ class Appointment:
     photo_confirmed: bool = False
     answers_passed: bool = False
     answer_failures: int = 0
+    answers_defined_at_desk: bool = False
+    identity_report: IdentityReport | None = None  # the passing check, for the receipt
     ended: bool = False
     notes: list[str] = field(default_factory=list)
 

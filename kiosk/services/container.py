@@ -8,6 +8,7 @@ from kiosk.domain.reader_ports import ReaderPort
 from kiosk.services.answers import AnswersService
 from kiosk.services.appointment import AppointmentService
 from kiosk.services.auth import AuthService
+from kiosk.services.delivery import DeliveryService
 from kiosk.services.identity import IdentityService
 from kiosk.services.lookup import LookupService
 from kiosk.services.personalisation import PersonalisationService
@@ -34,6 +35,8 @@ class Services:
     answers: AnswersService
     personalisation: PersonalisationService | None
     """None when the token step cannot run; ``pki_problem`` says why (French)."""
+    delivery: DeliveryService | None
+    """Receipt and acceptance; present exactly when ``personalisation`` is."""
     pki_problem: str | None
     token_register: TokenRegisterService | None
     reader: ReaderPort

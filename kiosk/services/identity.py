@@ -56,6 +56,7 @@ class IdentityService:
         outcome = Outcome.SUCCESS if report.passed else Outcome.REFUSED
         self._record(appointment, "identity.check", outcome, details)
         appointment.identity_passed = report.passed
+        appointment.identity_report = report if report.passed else None
         appointment.photo_confirmed = False
         return report
 

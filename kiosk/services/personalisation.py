@@ -27,10 +27,10 @@ dossier never has two live certificates.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from kiosk.domain.audit import AuditDraft, Outcome
+from kiosk.domain.audit import AuditDraft, AuditEvent, DetailValue, Outcome
 from kiosk.domain.certificates import CertificateAuthority, IssuedCertificate
 from kiosk.domain.errors import StateError, ValidationError
 from kiosk.domain.personalisation_journal import Refusal, Step, plan_run
@@ -196,13 +196,26 @@ class PersonalisationService:
         signature is verified with the certificate, stored with the delivery, and the
         dossier is DELIVERED in the same transaction; the appointment ends. Returns the
         signature."""
+        return self.accept(appointment, serial, user_pin, key_id, digest)[0]
+
+    def accept(
+        self,
+        appointment: Appointment,
+        serial: str,
+        user_pin: str,
+        key_id: bytes,
+        digest: bytes,
+        receipt_details: Mapping[str, DetailValue] | None = None,
+    ) -> tuple[bytes, AuditEvent]:
+        """``sign_acceptance``, also returning the ``dossier.delivered`` audit event, which
+        records ``receipt_details`` for the receipt's QR code."""
         _require_checks(appointment)
-        signature = acceptance.sign_acceptance(
+        signature, event = acceptance.sign_acceptance(
             self._devices, appointment.session, appointment.reference, serial, user_pin,
-            key_id, digest,
+            key_id, digest, receipt_details,
         )  # fmt: skip
         appointment.ended = True
-        return signature
+        return signature, event
 
     def abandon(self, appointment: Appointment) -> None:
         """The appointment ends without a delivery (call it with ``AppointmentService.end``):

@@ -180,6 +180,7 @@ def build_world(*, fixed_codes: bool = True, site: str = SITE) -> World:
         identity=IdentityService(db, clock, SITE_SECRET),
         answers=AnswersService(db, hasher),
         personalisation=None,
+        delivery=None,
         pki_problem="Autorité de certification non configurée (données d'essai en mémoire).",
         token_register=None,
         reader=SimulatedReader(now=clock.now),

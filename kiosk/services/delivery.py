@@ -1,0 +1,166 @@
+"""The end of a delivery: the receipt (procès-verbal de remise) the holder accepts by
+signing it with the new key, then its PDF and, when a printer is configured, its print.
+
+The receipt states what happened: who, what, where, which checks, which certificate. Its
+SHA-256 digest is what the holder signs; the ``dossier.delivered`` audit event records the
+digest, so the QR code on the receipt can be checked against the audit log. The delivery
+is recorded before the PDF is written: a PDF or printer failure is reported, it never
+undoes or fakes a delivery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kiosk.domain.audit import AuditDraft, Outcome
+from kiosk.domain.errors import KioskError, StateError
+from kiosk.domain.identity import CheckOutcome, document_kind
+from kiosk.domain.ports import Clock, UnitOfWorkFactory
+from kiosk.domain.receipt import (
+    DeliveryReceipt,
+    Printer,
+    ReceiptCore,
+    ReceiptRenderer,
+    RevocationAnswers,
+    receipt_audit_details,
+    receipt_digest,
+)
+from kiosk.services.appointment import Appointment
+from kiosk.services.personalisation import PersonalisationResult, PersonalisationService
+
+_OUTCOME_LABELS = {
+    CheckOutcome.PASSED: "conforme",
+    CheckOutcome.FAILED: "non conforme",
+    CheckOutcome.NOT_CHECKED: "non vérifié",
+}
+
+
+@dataclass(frozen=True)
+class Delivered:
+    receipt: DeliveryReceipt
+    pdf: Path | None
+    print_job: str | None
+    problems: tuple[str, ...] = field(default=())  # French: what went wrong after delivery
+
+
+class DeliveryService:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        personalisation: PersonalisationService,
+        renderer: ReceiptRenderer,
+        printer: Printer | None,
+        receipts_dir: Path,
+        clock: Clock,
+        kiosk_id: str,
+        terms_version: str,
+    ) -> None:
+        self._uow = uow
+        self._personalisation = personalisation
+        self._renderer = renderer
+        self._printer = printer
+        self._receipts_dir = receipts_dir
+        self._clock = clock
+        self._kiosk_id = kiosk_id
+        self.terms_version = terms_version
+
+    def receipt_core(self, appointment: Appointment, result: PersonalisationResult) -> ReceiptCore:
+        """What the holder reads, then signs: built once, shown, then passed to ``accept``."""
+        appointment.require_identity()
+        report = appointment.identity_report
+        if report is None or not appointment.answers_passed:
+            raise StateError("Les contrôles du rendez-vous ne sont pas tous validés.")
+        dossier = appointment.dossier
+        with self._uow() as uow:
+            office = uow.offices.get(dossier.office_code)
+        document = report.document
+        expiry = report.validity.effective_expiry
+        if expiry is None:  # a passing report always has one: a document must be valid
+            raise StateError("La date de validité de la pièce d'identité est inconnue.")
+        checks = tuple((c.label, _OUTCOME_LABELS[c.outcome]) for c in report.checks)
+        checks += (("Photographie comparée par l'agent", "conforme"),)
+        cert = result.certificate
+        return ReceiptCore(
+            reference=dossier.reference,
+            holder_surname=dossier.holder.surname,
+            holder_given_names=dossier.holder.given_names,
+            company_name=dossier.company.name,
+            company_siren=dossier.company.siren,
+            product_label=dossier.product.label,
+            office_name=office.name if office else dossier.office_code,
+            office_address=office.address if office else "—",
+            agent_display_name=appointment.session.display_name,
+            agent_login=appointment.session.login,
+            kiosk_id=self._kiosk_id,
+            delivered_at=self._clock.now(),
+            certificate_serial=cert.serial_hex.lower(),
+            certificate_fingerprint=cert.sha256_fingerprint.lower(),
+            not_before=cert.not_before,
+            not_after=cert.not_after,
+            token_serial=result.token_serial,
+            identity_checks=checks,
+            document_type=document_kind(document.document_type) or document.document_type,
+            document_country=document.issuing_country,
+            document_expiry=expiry,
+            revocation_answers=(
+                RevocationAnswers.SET_AT_DESK
+                if appointment.answers_defined_at_desk
+                else RevocationAnswers.VERIFIED
+            ),
+            terms_version=self.terms_version,
+        )
+
+    def accept(
+        self,
+        appointment: Appointment,
+        result: PersonalisationResult,
+        user_pin: str,
+        core: ReceiptCore,
+    ) -> Delivered:
+        """The holder's acceptance: signature, delivery recorded, then PDF and print."""
+        digest = receipt_digest(core)
+        signature, event = self._personalisation.accept(
+            appointment, result.token_serial, user_pin, result.key_id, digest,
+            receipt_audit_details(core),
+        )  # fmt: skip
+        receipt = DeliveryReceipt(core, signature, digest, event.seq, event.hash)
+        problems: list[str] = []
+        pdf: Path | None = None
+        job: str | None = None
+        try:
+            pdf = self._renderer.render(receipt, self._receipts_dir)
+        except KioskError as exc:
+            problems.append(f"PV non enregistré en PDF : {exc.message}")
+        if pdf is not None and self._printer is not None:
+            try:
+                job = self._printer.print_file(pdf)
+            except KioskError as exc:
+                problems.append(exc.message)
+        self._record(appointment, pdf, job, problems)
+        return Delivered(receipt, pdf, job, tuple(problems))
+
+    def _record(
+        self, appointment: Appointment, pdf: Path | None, job: str | None, problems: list[str]
+    ) -> None:
+        outcome = Outcome.FAILURE if problems else Outcome.SUCCESS
+        details: dict[str, str | int | bool | None] = {
+            "pdf": pdf.name if pdf else None,
+            "print_job": job,
+            "problems": len(problems),
+        }
+        try:
+            with self._uow() as uow:
+                uow.audit.append(
+                    AuditDraft(
+                        "receipt.issued",
+                        outcome,
+                        appointment.session.login,
+                        appointment.reference,
+                        details,
+                    )
+                )
+                uow.commit()
+        except KioskError as exc:
+            # The delivery itself is recorded; only this note about its paper is lost.
+            problems.append(f"Journal du PV non écrit : {exc.message}")
