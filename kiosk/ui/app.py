@@ -18,6 +18,7 @@ from textual.message import Message
 from kiosk.domain.errors import KioskError
 from kiosk.services.auth import AgentSession
 from kiosk.services.container import Services
+from kiosk.ui.appointment_flow import ReturnToLookup
 from kiosk.ui.messages import LogoutRequested, SessionOpened
 from kiosk.ui.safe_text import neutralise
 from kiosk.ui.screens.login import LoginScreen
@@ -65,6 +66,14 @@ class KioskApp(App[None]):
         self.session = message.session
         info = self.services.info
         await self.switch_screen(LookupScreen(self.services.lookup, message.session, info))
+
+    async def on_return_to_lookup(self, message: ReturnToLookup) -> None:
+        """An appointment is over: every screen above the lookup goes, and the lookup
+        screen says how it ended."""
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, LookupScreen):
+            await self.pop_screen()
+        if isinstance(self.screen, LookupScreen):
+            self.screen.status.show(message.notice, message.kind)
 
     async def on_logout_requested(self, _message: LogoutRequested) -> None:
         await self.end_session("manual")

@@ -3,28 +3,45 @@
 Every value that came from an import is shown through ``safe_text``: as the characters
 stored, never as markup or terminal control. Revocation answers are never shown, only how
 many questions are on file.
+
+F5 starts the appointment (the service says, in French, when the dossier's state does
+not allow it); an administrator may unlock a dossier locked by wrong answers.
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from typing import ClassVar
 
 from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from kiosk.domain.dossier_state import DELIVERABLE, DossierState
-from kiosk.domain.model import Dossier, Person
+from kiosk.domain.errors import KioskError
+from kiosk.domain.model import Dossier, Person, Role
+from kiosk.services.appointment import Appointment
 from kiosk.services.auth import AgentSession
 from kiosk.services.container import KioskInfo
 from kiosk.ui import formatting as fmt
+from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow, services_of
 from kiosk.ui.messages import LogoutRequested
 from kiosk.ui.safe_text import EMPTY, safe_text
+from kiosk.ui.screens.confirm import ConfirmScreen
+from kiosk.ui.screens.identity import IdentityScreen
 from kiosk.ui.widgets.field_section import FieldSection, Row
 from kiosk.ui.widgets.session_bar import SessionBar, office_label
+from kiosk.ui.widgets.status_line import Kind, StatusLine
+
+log = logging.getLogger(__name__)
+
+UNLOCKED = "Réponses déverrouillées : le titulaire peut de nouveau répondre aux questions."
 
 
 def _plain(value: str) -> Text:
@@ -107,15 +124,31 @@ def _revocation_rows(dossier: Dossier) -> list[Row]:
 class DossierScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Retour"),
+        Binding("f5", "start_appointment", "Commencer la remise"),
+        Binding("f8", "unlock_answers", "Déverrouiller les réponses"),
         Binding("f10", "logout", "Déconnexion"),
         Binding("ctrl+l", "logout", "Déconnexion", show=False),
     ]
+
+    class Opened(Message):
+        def __init__(self, appointment: Appointment) -> None:
+            super().__init__()
+            self.appointment = appointment
+
+    class Unlocked(Message):
+        pass
+
+    class Refused(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
 
     def __init__(self, dossier: Dossier, session: AgentSession, info: KioskInfo) -> None:
         super().__init__()
         self.dossier = dossier
         self._session = session
         self._info = info
+        self._busy = False
 
     def compose(self) -> ComposeResult:
         dossier = self.dossier
@@ -123,6 +156,7 @@ class DossierScreen(Screen[None]):
         yield Header()
         yield SessionBar(self._session, self._info)
         yield Static(state_banner(dossier), id="state-banner", classes=state_class, markup=False)
+        yield StatusLine(id="dossier-status")
         with VerticalScroll(id="dossier-body"), Horizontal(id="dossier-columns"):
             with Vertical(classes="dossier-column"):
                 yield FieldSection("Dossier", _dossier_rows(dossier, self._info), id="sec-dossier")
@@ -144,9 +178,98 @@ class DossierScreen(Screen[None]):
     def on_mount(self) -> None:
         # Long imported values may need more than 24 lines: arrows and Page Down scroll.
         self.query_one("#dossier-body", VerticalScroll).focus()
+        self.status.display = False
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one("#dossier-status", StatusLine)
+
+    def show_status(self, text: str, kind: Kind) -> None:
+        self.status.display = True
+        self.status.show(text, kind)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "unlock_answers":
+            return self._session.role is Role.ADMIN and self.dossier.answers_locked
+        return True
 
     def action_back(self) -> None:
         self.dismiss()
+
+    # Appointment
+
+    def action_start_appointment(self) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        self.show_status("Ouverture du rendez-vous…", Kind.BUSY)
+        self._open()
+
+    @work(thread=True, exclusive=True, group="dossier")
+    def _open(self) -> None:
+        try:
+            appointment = services_of(self.app).appointments.open(self._session, self.dossier)
+        except KioskError as exc:
+            self.post_message(self.Refused(exc.message))
+        except Exception:
+            log.exception("appointment could not be opened")
+            self.post_message(self.Refused(UNEXPECTED))
+        else:
+            self.post_message(self.Opened(appointment))
+
+    @on(Opened)
+    def _opened(self, message: Opened) -> None:
+        self._busy = False
+        self.status.display = False
+        services = services_of(self.app)
+        flow = AppointmentFlow(services, self._session, self._info, message.appointment)
+        self.app.push_screen(IdentityScreen(flow))
+
+    @on(Refused)
+    def _refused(self, message: Refused) -> None:
+        self._busy = False
+        self.show_status(message.text, Kind.ERROR)
+
+    # Unlocking (administrators)
+
+    def action_unlock_answers(self) -> None:
+        if self._busy or self.check_action("unlock_answers", ()) is not True:
+            return
+        question = ConfirmScreen(
+            "Déverrouiller les réponses ?",
+            f"Le dossier {self.dossier.reference} a été verrouillé après trop de réponses "
+            "erronées. Le déverrouiller remet son compteur d'erreurs à zéro.",
+            "oui, déverrouiller",
+            "revenir au dossier",
+        )
+        self.app.push_screen(question, self._unlock_answered)
+
+    def _unlock_answered(self, confirmed: bool | None) -> None:
+        if confirmed:
+            self._busy = True
+            self.show_status("Déverrouillage…", Kind.BUSY)
+            self._unlock()
+
+    @work(thread=True, exclusive=True, group="dossier")
+    def _unlock(self) -> None:
+        try:
+            services_of(self.app).answers.unlock(self._session, self.dossier.reference)
+        except KioskError as exc:
+            self.post_message(self.Refused(exc.message))
+        except Exception:
+            log.exception("dossier could not be unlocked")
+            self.post_message(self.Refused(UNEXPECTED))
+        else:
+            self.post_message(self.Unlocked())
+
+    @on(Unlocked)
+    async def _unlocked(self) -> None:
+        self._busy = False
+        self.dossier = replace(self.dossier, answers_locked=False, failed_answer_attempts=0)
+        await self.recompose()
+        self.query_one("#dossier-body", VerticalScroll).focus()
+        self.show_status(UNLOCKED, Kind.OK)
+        self.refresh_bindings()
 
     def action_logout(self) -> None:
         self.post_message(LogoutRequested())

@@ -1,0 +1,72 @@
+"""What the appointment screens share: the services, the agent's session and the open
+appointment, and the message that brings the desk back to the lookup screen.
+
+The appointment itself (``kiosk.services.appointment.Appointment``) is the flow's state:
+each service call updates it, and each step's service refuses to run before the previous
+step passed, so a screen cannot skip the identity check or the answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
+
+from textual.app import App
+from textual.message import Message
+
+from kiosk.domain.model import Dossier
+from kiosk.domain.names import first_given_name
+from kiosk.services.appointment import Appointment
+from kiosk.services.auth import AgentSession
+from kiosk.services.container import KioskInfo, Services
+from kiosk.ui.safe_text import neutralise
+from kiosk.ui.widgets.status_line import Kind
+
+STILL_AVAILABLE = "Le dossier reste disponible pour un autre rendez-vous."
+LOCKED = "Le dossier est verrouillé : un administrateur doit le déverrouiller."
+UNEXPECTED = "Erreur inattendue : l'opération n'a pas abouti. Réessayez."
+
+
+class _HasServices(Protocol):
+    services: Services
+
+
+def services_of(app: App[Any]) -> Services:
+    """The services of the kiosk app (screens built by others receive only their own)."""
+    return cast(_HasServices, app).services
+
+
+@dataclass(frozen=True)
+class AppointmentFlow:
+    services: Services
+    session: AgentSession
+    info: KioskInfo
+    appointment: Appointment
+
+    @property
+    def dossier(self) -> Dossier:
+        return self.appointment.dossier
+
+    @property
+    def reference(self) -> str:
+        return self.appointment.reference
+
+    def greeting(self) -> str:
+        """``Bonjour Jeanne,``: the only dossier data a holder-facing screen shows."""
+        name = neutralise(first_given_name(self.dossier.holder.given_names))
+        return f"Bonjour {name}," if name else "Bonjour,"
+
+
+def ended_notice(label: str, *, locked: bool = False) -> str:
+    """What the lookup screen says once an appointment is over."""
+    return f"Rendez-vous terminé : {label}. {LOCKED if locked else STILL_AVAILABLE}"
+
+
+class ReturnToLookup(Message):
+    """The appointment is over (or left): the app goes back to the lookup screen and shows
+    ``notice`` there."""
+
+    def __init__(self, notice: str, kind: Kind = Kind.OK) -> None:
+        super().__init__()
+        self.notice = notice
+        self.kind = kind

@@ -1,0 +1,131 @@
+"""Ending an appointment without a delivery: the agent picks a reason, the service refuses
+the dossier with it (it stays available for another appointment) and audits it.
+
+The chosen reason is written out (« Motif choisi : … »), not only highlighted. « Autre
+motif » needs a few words. The modal dismisses with the notice for the lookup screen once
+the appointment is really ended, or with ``None`` if the agent goes back to it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kiosk.domain.errors import KioskError
+from kiosk.services.appointment import EndReason
+from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow, ended_notice
+from kiosk.ui.widgets.status_line import Kind, StatusLine
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 200
+NEEDS_TEXT = "Précisez le motif (quelques mots) pour « Autre motif »."
+
+
+class EndAppointmentScreen(ModalScreen[str | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Priority: Entrée ends with the highlighted reason, from the list or the text.
+        Binding("enter", "confirm", "Terminer le rendez-vous", priority=True),
+        Binding("escape", "cancel", "Continuer le rendez-vous", priority=True),
+    ]
+
+    class Ended(Message):
+        def __init__(self, notice: str) -> None:
+            super().__init__()
+            self.notice = notice
+
+    class Refused(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, flow: AppointmentFlow, proposed: EndReason | None = None) -> None:
+        super().__init__()
+        self._flow = flow
+        self._proposed = proposed
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="end-panel", classes="panel modal-panel") as panel:
+            panel.border_title = f"Terminer le rendez-vous — dossier {self._flow.reference}"
+            yield Static(
+                "Le dossier passe à l'état « Refusé » avec ce motif ; "
+                "il reste disponible pour un autre rendez-vous.",
+                markup=False,
+            )
+            yield OptionList(
+                *(Option(reason.label, id=reason.value) for reason in EndReason),
+                id="end-reasons",
+            )
+            yield Static(id="end-chosen", markup=False)
+            yield Label("Précisions (obligatoires pour « Autre motif »)", classes="field-label")
+            yield Input(max_length=MAX_TEXT, id="end-text", compact=True)
+            yield StatusLine("↑ ↓ : motif — Entrée : terminer — Échap : revenir", id="end-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        reasons = self.query_one("#end-reasons", OptionList)
+        reasons.highlighted = list(EndReason).index(self._proposed) if self._proposed else 0
+        self._show_chosen()
+        reasons.focus()
+
+    @property
+    def chosen(self) -> EndReason:
+        highlighted = self.query_one("#end-reasons", OptionList).highlighted or 0
+        return list(EndReason)[highlighted]
+
+    @on(OptionList.OptionHighlighted, "#end-reasons")
+    def _highlighted(self) -> None:
+        self._show_chosen()
+
+    def _show_chosen(self) -> None:
+        self.query_one("#end-chosen", Static).update(f"Motif choisi : {self.chosen.label}")
+
+    def action_confirm(self) -> None:
+        if self._busy:
+            return
+        reason = self.chosen
+        text = self.query_one("#end-text", Input).value
+        status = self.query_one("#end-status", StatusLine)
+        if reason is EndReason.OTHER and not text.strip():
+            status.show(NEEDS_TEXT, Kind.ERROR)
+            self.query_one("#end-text", Input).focus()
+            return
+        self._busy = True
+        status.show("Clôture du rendez-vous…", Kind.BUSY)
+        self._end(reason, text)
+
+    @work(thread=True, exclusive=True, group="end-appointment")
+    def _end(self, reason: EndReason, text: str) -> None:
+        try:
+            self._flow.services.appointments.end(self._flow.appointment, reason, text)
+        except KioskError as exc:
+            self.post_message(self.Refused(exc.message))
+        except Exception:
+            log.exception("appointment end failed")
+            self.post_message(self.Refused(UNEXPECTED))
+        else:
+            label = reason.label + (f" ({text.strip()})" if text.strip() else "")
+            self.post_message(self.Ended(ended_notice(label)))
+
+    @on(Ended)
+    def _ended(self, message: Ended) -> None:
+        self.dismiss(message.notice)
+
+    @on(Refused)
+    def _refused(self, message: Refused) -> None:
+        self._busy = False
+        self.query_one("#end-status", StatusLine).show(message.text, Kind.ERROR)
+
+    def action_cancel(self) -> None:
+        if not self._busy:
+            self.dismiss(None)

@@ -1,0 +1,277 @@
+"""Checking the holder's identity document (agent-facing).
+
+The agent scans the MRZ (a keyboard-wedge scanner types it, Enter between the lines) or
+types it; a whole MRZ is read as soon as it is there, F2 reads on demand. The field is
+emptied at every reading: the document number never stays on screen. The comparison
+with the dossier follows, check by check; then the agent states, deliberately, whether
+the photo is the holder's. A damaged document is entered by hand (F4).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Footer, Label
+
+from kiosk.domain.errors import KioskError
+from kiosk.domain.identity import IdentityReport
+from kiosk.domain.mrz import MrzData
+from kiosk.services.appointment import EndReason
+from kiosk.ui.appointment_flow import UNEXPECTED
+from kiosk.ui.screens.appointment_screen import END_APPOINTMENT, AppointmentScreen
+from kiosk.ui.screens.confirm import ConfirmScreen
+from kiosk.ui.screens.holder_steps import hand_over_to_holder
+from kiosk.ui.screens.manual_entry import ManualEntryScreen
+from kiosk.ui.widgets.comparison_table import ComparisonTable
+from kiosk.ui.widgets.mrz_field import MrzField
+from kiosk.ui.widgets.progress_header import Step
+from kiosk.ui.widgets.session_bar import SessionBar
+from kiosk.ui.widgets.status_line import Kind, StatusLine
+
+log = logging.getLogger(__name__)
+
+READING_HINT = "Scannez la MRZ de la pièce, ou saisissez-la (Entrée entre les lignes)."
+PHOTO_HINT = "Comparez la photo de la pièce avec la personne présente : F6 ou F7."
+PASSED = "Contrôles du document conformes. Vérifiez maintenant la photo."
+PHOTO_REFUSED = "Photo non conforme : la pièce est refusée. F9 : terminer le rendez-vous."
+
+
+def failed_summary(report: IdentityReport) -> str:
+    count = len(report.failures)
+    checks = "1 contrôle non conforme" if count == 1 else f"{count} contrôles non conformes"
+    return (
+        f"Pièce refusée : {checks} (voir ci-dessous). F9 : terminer le rendez-vous "
+        "(motif proposé : Pièce d'identité refusée) ; F3 : relire la pièce ou une autre."
+    )
+
+
+class IdentityScreen(AppointmentScreen):
+    STEP = Step.IDENTITY
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "read_mrz", "Lire la MRZ"),
+        Binding("f3", "new_reading", "Relire"),
+        Binding("f4", "manual_entry", "Saisie manuelle"),
+        Binding("f6", "photo(True)", "Photo conforme"),
+        Binding("f7", "photo(False)", "Photo non conforme"),
+        END_APPOINTMENT,
+    ]
+
+    class Checked(Message):
+        def __init__(self, report: IdentityReport) -> None:
+            super().__init__()
+            self.report = report
+
+    class PhotoRecorded(Message):
+        def __init__(self, matches: bool) -> None:
+            super().__init__()
+            self.matches = matches
+
+    class Refused(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    report: IdentityReport | None = None
+    photo_refused = False
+
+    def compose(self) -> ComposeResult:
+        yield SessionBar(self.flow.session, self.flow.info)
+        yield self.progress_header()
+        with VerticalScroll(id="identity-body"):
+            with Vertical(id="mrz-panel"):
+                yield Label(
+                    "MRZ de la pièce (les 2 ou 3 lignes du bas, avec des « < »)",
+                    classes="field-label",
+                )
+                yield MrzField(id="mrz")
+            yield StatusLine(READING_HINT, id="identity-status")
+            yield ComparisonTable(id="comparison")
+            yield StatusLine(id="photo-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_phase()
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one("#identity-status", StatusLine)
+
+    @property
+    def mrz_field(self) -> MrzField:
+        return self.query_one("#mrz", MrzField)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        reading = self.report is None
+        if action in ("read_mrz", "manual_entry"):
+            return reading and not self.busy
+        if action == "new_reading":
+            return not reading and not self.busy
+        if action == "photo":
+            report = self.report
+            return report is not None and report.passed and not self.photo_refused
+        return super().check_action(action, parameters)
+
+    # Reading
+
+    @on(MrzField.Complete)
+    def _complete(self) -> None:
+        if self.report is None and not self.busy:
+            self.action_read_mrz()
+
+    def action_read_mrz(self) -> None:
+        if self.busy or self.report is not None:
+            return
+        typed = self.mrz_field.take_text()  # whatever happens next, the number goes
+        if not typed.strip():
+            self.status.show(READING_HINT, Kind.ERROR)
+            return
+        self._set_busy(True, "Lecture de la MRZ…")
+        self._read(typed)
+
+    @work(thread=True, exclusive=True, group="identity")
+    def _read(self, typed: str) -> None:
+        identity, appointment = self.flow.services.identity, self.flow.appointment
+        try:
+            report = identity.check(appointment, identity.read_mrz(appointment, typed))
+        except KioskError as exc:
+            self.post_message(self.Refused(exc.message))
+        except Exception:
+            log.exception("MRZ reading failed")
+            self.post_message(self.Refused(UNEXPECTED))
+        else:
+            self.post_message(self.Checked(report))
+
+    def action_manual_entry(self) -> None:
+        if not self.busy and self.report is None:
+            self.app.push_screen(ManualEntryScreen(), self._entered)
+
+    def _entered(self, document: MrzData | None) -> None:
+        if document is not None:
+            self._set_busy(True, "Contrôle de la pièce saisie…")
+            self._check_manual(document)
+
+    @work(thread=True, exclusive=True, group="identity")
+    def _check_manual(self, document: MrzData) -> None:
+        try:
+            report = self.flow.services.identity.check(self.flow.appointment, document)
+        except KioskError as exc:
+            self.post_message(self.Refused(exc.message))
+        except Exception:
+            log.exception("identity check failed")
+            self.post_message(self.Refused(UNEXPECTED))
+        else:
+            self.post_message(self.Checked(report))
+
+    @on(Refused)
+    def _refused(self, message: Refused) -> None:
+        self._set_busy(False)
+        self.mrz_field.take_text()  # a scanner's last Enter may have come in meanwhile
+        self.status.show(f"{message.text} Relisez la pièce, ou F4 : saisie manuelle.", Kind.ERROR)
+        self._show_phase()
+
+    @on(Checked)
+    def _checked(self, message: Checked) -> None:
+        report = message.report
+        self._set_busy(False)
+        self.mrz_field.take_text()
+        self.report = report
+        self.photo_refused = False
+        self.query_one("#comparison", ComparisonTable).show_report(report)
+        if report.passed:
+            self.proposed_end = None
+            self.status.show(PASSED, Kind.OK)
+        else:
+            self.proposed_end = EndReason.DOCUMENT_REFUSED
+            self.status.show(failed_summary(report), Kind.ERROR)
+        self._show_phase()
+
+    def action_new_reading(self) -> None:
+        if self.busy:
+            return
+        self.report = None
+        self.photo_refused = False
+        self.proposed_end = None
+        self.query_one("#comparison", ComparisonTable).show_report(None)
+        self.mrz_field.take_text()
+        self.status.show(READING_HINT)
+        self._show_phase()
+
+    # Photo
+
+    def action_photo(self, matches: bool) -> None:
+        if self.busy or self.report is None or not self.report.passed:
+            return
+        if matches:
+            question = ConfirmScreen(
+                "Photo conforme ?",
+                "Confirmez-vous que la photo de la pièce est bien celle de la personne "
+                "présente au guichet ?",
+                "oui, la photo est conforme",
+                "revenir à la comparaison",
+            )
+        else:
+            question = ConfirmScreen(
+                "Photo non conforme ?",
+                "La photo de la pièce ne correspond pas à la personne présente : "
+                "la pièce sera refusée.",
+                "oui, refuser la pièce",
+                "revenir à la comparaison",
+            )
+        self.app.push_screen(question, lambda yes: self._photo_answered(matches, yes))
+
+    def _photo_answered(self, matches: bool, confirmed: bool | None) -> None:
+        if confirmed:
+            self._set_busy(True, "Enregistrement…")
+            self._record_photo(matches)
+
+    @work(thread=True, exclusive=True, group="identity")
+    def _record_photo(self, matches: bool) -> None:
+        try:
+            self.flow.services.identity.confirm_photo(self.flow.appointment, matches)
+        except KioskError as exc:
+            self.post_message(self.Refused(exc.message))
+        except Exception:
+            log.exception("photo statement failed")
+            self.post_message(self.Refused(UNEXPECTED))
+        else:
+            self.post_message(self.PhotoRecorded(matches))
+
+    @on(PhotoRecorded)
+    def _photo_recorded(self, message: PhotoRecorded) -> None:
+        self._set_busy(False)
+        if message.matches:
+            hand_over_to_holder(self.app, self.flow)
+            return
+        self.photo_refused = True
+        self.proposed_end = EndReason.DOCUMENT_REFUSED
+        self.status.show(PHOTO_REFUSED, Kind.ERROR)
+        self._show_phase()
+        self.open_end_dialog(EndReason.DOCUMENT_REFUSED)
+
+    # Layout
+
+    def _show_phase(self) -> None:
+        reading = self.report is None
+        self.query_one("#mrz-panel").display = reading
+        self.query_one("#comparison").display = not reading
+        photo = self.query_one("#photo-status", StatusLine)
+        photo.display = self.check_action("photo", ()) is True
+        photo.show(PHOTO_HINT)
+        if reading:
+            self.mrz_field.focus()
+        else:
+            self.query_one("#identity-body", VerticalScroll).focus()
+        self.refresh_bindings()
+
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        self.busy = busy
+        self.mrz_field.read_only = busy
+        if busy:
+            self.status.show(text, Kind.BUSY)
+        self.refresh_bindings()
