@@ -98,7 +98,8 @@ class Checkpoint:
 
     def describe(self) -> str:
         """How a person is told which checkpoint this is."""
-        return f"point de contrôle du {self.when_text()} ({self.size} événements)"
+        events = "événement" if self.size <= 1 else "événements"
+        return f"point de contrôle du {self.when_text()} ({self.size} {events})"
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,8 @@ def sign_checkpoint(checkpoint: Checkpoint, signer: CheckpointSigner) -> SignedC
     if len(key_id) != KEY_ID_SIZE or not _NAME.fullmatch(signer.key_name):
         raise ValueError("a signer has a 4-byte key ID and a key name without spaces or '+'")
     signature = signer.sign(checkpoint.note_text())
+    if not signature:
+        raise ValueError("a signer returned no signature")
     return SignedCheckpoint(checkpoint, (NoteSignature(signer.key_name, key_id, signature),))
 
 

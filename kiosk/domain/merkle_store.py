@@ -17,10 +17,10 @@ How a database adapter serves this (see ``InMemoryTreeStore`` for the same in me
 
 In the transaction that appends audit event ``seq``, the adapter resumes a
 ``MerkleAccumulator`` from the rows at ``compact_range_positions(seq - 1)``, passes
-``event_leaf_hash(event)`` to ``append_nodes`` and inserts the ``TreeNode`` rows it returns
-(plus the level-0 row if leaves are kept there). Rows are never updated: a perfect subtree
-is final.
-``subtree_hash`` is then one primary-key lookup, ``leaf_hash`` one more.
+``event_leaf_hash(event)`` to ``append_nodes`` and inserts the level-0 row and the
+``TreeNode`` rows it returns, under the lock that already serialises appends. Rows are never
+updated: a perfect subtree is final. ``leaf_hash`` and ``subtree_hash`` are then one
+primary-key lookup each (keeping level 0 in the table spares reading audit_events).
 """
 
 from __future__ import annotations
@@ -122,8 +122,7 @@ def as_store(tree: TreeStore | Sequence[bytes]) -> TreeStore:
 
 
 def range_root(tree: TreeStore | Sequence[bytes], start: int, end: int) -> bytes:
-    """MTH of leaves [start, end) for ranges an RFC 6962 tree is made of (``start`` a
-    multiple of the largest power of two <= end - start), cached subtrees used."""
+    """MTH of leaves [start, end), from cached subtrees where the range has them."""
     store = as_store(tree)
     if start == end:
         return EMPTY_ROOT
@@ -134,7 +133,7 @@ def _range_root(store: TreeStore, start: int, end: int) -> bytes:
     n = end - start
     if n == 1:
         return store.leaf_hash(start)
-    if is_power_of_two(n):
+    if is_power_of_two(n) and start % n == 0:  # a perfect, aligned subtree: maybe cached
         level = n.bit_length() - 1
         cached = store.subtree_hash(level, start >> level)
         if cached is not None:

@@ -101,19 +101,23 @@ def test_a_signed_checkpoint_opens_with_its_public_key(make_signer: object) -> N
 
 def test_the_verifier_is_loaded_from_an_exported_public_key() -> None:
     for signer in (SIGNER, EcdsaP256CheckpointSigner.generate(ORIGIN)):
-        public = signer._private_key.public_key()  # the export a CLI would write
-        pem = public.public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+        pem = signer.verifier().public_key_pem()  # what the kiosk hands its auditors
+        assert pem.startswith(b"-----BEGIN PUBLIC KEY-----")
         verifier = verifier_from_public_pem(ORIGIN, pem)
         assert verifier.key_id == signer.key_id
         assert open_checkpoint(sign_checkpoint(checkpoint(), signer).to_text(), verifier)
-    private_pem = SIGNER._private_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    assert signer_from_private_pem(ORIGIN, private_pem).key_id == SIGNER.key_id
+
+
+def test_a_software_signer_is_loaded_from_a_pkcs8_file() -> None:
+    for key in (ed25519.Ed25519PrivateKey.generate(), ec.generate_private_key(ec.SECP256R1())):
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        signer = signer_from_private_pem(ORIGIN, pem)
+        assert open_checkpoint(sign_checkpoint(checkpoint(), signer).to_text(), signer.verifier())
+        assert "PRIVATE" not in repr(signer)
 
 
 def test_unusable_keys_are_named_in_french() -> None:

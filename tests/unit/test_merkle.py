@@ -470,3 +470,13 @@ def test_proofs_from_cached_subtrees_read_o_log_n_hashes() -> None:
     assert counting.lookups <= 3 * depth
     assert SequenceTreeStore(leaves).subtree_hash(3, 0) is None  # no cache: still right
     assert inclusion_proof(leaves, 1234, 5000) == inclusion_proof(counting, 1234, 5000)
+
+
+@settings(max_examples=30)
+@given(size=sizes, data=st.data())
+def test_any_range_root_from_the_cache_is_the_rfc_root(size: int, data: st.DataObject) -> None:
+    leaves = leaves_of(size)
+    mth, _ = naive_tree(leaves)
+    start = data.draw(st.integers(0, size), "start")
+    end = data.draw(st.integers(start, size), "end")
+    assert range_root(InMemoryTreeStore(leaves), start, end) == mth(start, end)

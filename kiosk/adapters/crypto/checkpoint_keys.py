@@ -43,6 +43,12 @@ def ecdsa_key_id(public_key: ec.EllipticCurvePublicKey) -> bytes:
     return hashlib.sha256(spki).digest()[:4]
 
 
+def _spki_pem(public_key: ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey) -> bytes:
+    return public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
 class Ed25519CheckpointVerifier:
     def __init__(self, key_name: str, public_key: ed25519.Ed25519PublicKey) -> None:
         self._key_name = key_name
@@ -66,6 +72,10 @@ class Ed25519CheckpointVerifier:
         except InvalidSignature:
             return False
         return True
+
+    def public_key_pem(self) -> bytes:
+        """The public key to hand auditors (SubjectPublicKeyInfo PEM)."""
+        return _spki_pem(self._public_key)
 
     def vkey(self) -> str:
         """The verifier key as Go's ``note`` package writes it: name+hex(id)+base64(type||key)."""
@@ -136,6 +146,9 @@ class EcdsaP256CheckpointVerifier:
     @property
     def key_id(self) -> bytes:
         return self._key_id
+
+    def public_key_pem(self) -> bytes:
+        return _spki_pem(self._public_key)
 
     def verify(self, message: bytes, signature: bytes) -> bool:
         try:
