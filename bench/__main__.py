@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench import lookup
+from bench import answers, lookup, mrz, personalisation
 
-BENCHES = {"lookup": lookup.run}
+BENCHES = {
+    "lookup": lookup.run,
+    "answers": answers.run,
+    "mrz": mrz.run,
+    "personalisation": personalisation.run,
+}
 
 
 def main() -> None:
