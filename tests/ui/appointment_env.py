@@ -13,6 +13,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from textual import events
+from textual.keys import _character_to_key
+
 from kiosk.adapters.db.engine import make_engine
 from kiosk.adapters.db.uow import SqlUnitOfWorkFactory
 from kiosk.adapters.fakes.memory import FixedClock
@@ -34,9 +37,10 @@ ADMIN_PASSWORD = "Console-Brest-29!"
 REF_NO_QUESTIONS = "CS-2026-000130"
 NO_QUESTIONS_CODE = "P4Q7R2-T9V3X6-Z8M2KJ"
 PASSPORT_NUMBER = "19FR84621"
-OTHER_PASSPORT_NUMBER = "22AB51937"
+MANUAL_NUMBER = "X4RTBPFW4"  # typed by hand in the manual entry form
 RIGHT_ANSWERS = QUESTION_ANSWERS  # as imported for every sample dossier
 WRONG_ANSWERS = ("Médor", "Morlaix", "Renault 4")  # only the last is wrong
+CHOSEN_ANSWERS = ("Le Bihan", "Renault", "Madame Kerjean")  # chosen at the desk
 
 NO_QUESTIONS_RECORD: dict[str, Any] = {
     "reference": REF_NO_QUESTIONS,
@@ -140,19 +144,25 @@ async def start_appointment(
     await settle(pilot)
 
 
-async def scan(pilot: KioskPilot, lines: tuple[str, ...], *, keys: bool = False) -> None:
-    """Send an MRZ as a keyboard-wedge scanner does: each line, then Enter.
+def _key(character: str) -> events.Key:
+    """The key event a terminal sends for ``character`` (Enter for a line break)."""
+    if character == "\n":
+        return events.Key("enter", "\r")
+    key = character if character.isalnum() else _character_to_key(character)
+    return events.Key(key, character)
 
-    ``keys=True`` presses every character; otherwise each line arrives as one edit."""
-    field = pilot.app.screen.query_one("#mrz", MrzField)
-    field.focus()
+
+async def scan(pilot: KioskPilot, lines: tuple[str, ...]) -> None:
+    """Send an MRZ as a keyboard-wedge scanner does: every character of each line then
+    Enter, all at once, faster than the app handles them; then wait for the reading."""
+    pilot.app.screen.query_one("#mrz", MrzField).focus()
     await pilot.pause()
-    for line in lines:
-        if keys:
-            await pilot.press(*line)
-        else:
-            field.insert(line)
-        await pilot.press("enter")
+    driver = pilot.app._driver
+    assert driver is not None
+    for character in "".join(line + "\n" for line in lines):
+        event = _key(character)
+        event.set_sender(pilot.app)
+        driver.send_message(event)
     await settle(pilot)
 
 

@@ -30,6 +30,7 @@ from tests.ui.app_env import (
 from tests.ui.appointment_env import (
     ADMIN_LOGIN,
     ADMIN_PASSWORD,
+    CHOSEN_ANSWERS,
     REF_NO_QUESTIONS,
     RIGHT_ANSWERS,
     WRONG_ANSWERS,
@@ -214,7 +215,8 @@ async def _choose(pilot: KioskPilot, selector: str, position: int) -> None:
 async def test_a_holder_without_questions_chooses_them_at_the_desk(tmp_path: Path) -> None:
     app, desk = appointment_app(tmp_path / "home")
     personal = "Quel était le nom de mon premier professeur de piano ?"
-    secrets = ("Le Bihan", "Renault", "Renaud", "Madame Kerjean")
+    first, second, third = CHOSEN_ANSWERS
+    secrets = (*CHOSEN_ANSWERS, "Renaud")
     async with app.run_test(size=(80, 24)) as pilot:
         await identified(pilot, desk, REF_NO_QUESTIONS, name="RIOU<<GWENAEL", birth="920615")
         assert isinstance(app.screen, DefineQuestionsScreen)
@@ -225,13 +227,13 @@ async def test_a_holder_without_questions_chooses_them_at_the_desk(tmp_path: Pat
         await _choose(pilot, "#question-2", 1)
         assert app.screen.query_one("#question-1", Choice).chosen == FIRST_QUESTIONS[0]
         assert app.screen.query_one("#question-2", Choice).chosen == SECOND_QUESTIONS[0]
-        await type_into(pilot, "#answer-1", "Le Bihan")
-        await type_into(pilot, "#confirm-1", "le bihan")
-        await type_into(pilot, "#answer-2", "Renault")
+        await type_into(pilot, "#answer-1", first)
+        await type_into(pilot, "#confirm-1", first.lower())
+        await type_into(pilot, "#answer-2", second)
         await type_into(pilot, "#confirm-2", "Renaud")
         await type_into(pilot, "#question-3", personal)
-        await type_into(pilot, "#answer-3", "Madame Kerjean")
-        await type_into(pilot, "#confirm-3", "madame kerjean")
+        await type_into(pilot, "#answer-3", third)
+        await type_into(pilot, "#confirm-3", third.lower())
         await pilot.press("enter")
         await settle(pilot)
 
@@ -242,8 +244,8 @@ async def test_a_holder_without_questions_chooses_them_at_the_desk(tmp_path: Pat
         assert app.focused is app.screen.query_one("#answer-2")
         assert _typed_secrets_shown(pilot, secrets) == []
 
-        await type_into(pilot, "#answer-2", "Renault")
-        await type_into(pilot, "#confirm-2", "RENAULT")
+        await type_into(pilot, "#answer-2", second)
+        await type_into(pilot, "#confirm-2", second.upper())
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, HolderCueScreen)

@@ -30,6 +30,7 @@ from tests.ui.app_env import (
     type_into,
 )
 from tests.ui.appointment_env import (
+    MANUAL_NUMBER,
     PASSPORT_NUMBER,
     RIGHT_ANSWERS,
     answer,
@@ -41,6 +42,7 @@ from tests.ui.appointment_env import (
     start_appointment,
 )
 from tests.ui.sample_data import AGENT_LOGIN, REF_CONVOKED, REF_DELIVERED
+from tests.unit.mrz_samples import fr_legacy
 
 STILL_AVAILABLE = "Le dossier reste disponible pour un autre rendez-vous."
 
@@ -74,7 +76,7 @@ async def test_a_scanned_passport_and_right_answers_lead_to_the_next_step(tmp_pa
         assert "Étape 2 sur 5" in progress and "▶ [Identité]" in progress
         assert "✓ Dossier" in progress
 
-        await scan(pilot, passport(), keys=True)  # key by key, Enter after each line
+        await scan(pilot, passport())  # key by key, Enter after each line, in a burst
 
         assert _verdicts(pilot) == dict.fromkeys(
             ["Type de pièce", "Nom", "Prénom", "Date de naissance", "Validité"], "✓ conforme"
@@ -118,6 +120,32 @@ async def test_a_scanned_passport_and_right_answers_lead_to_the_next_step(tmp_pa
     assert len(str(check["document_mac"])) == 32
     assert all(e.agent == AGENT_LOGIN for e in desk.events()[1:])
     assert desk.dossier().state is DossierState.CONVOKED
+
+
+@run_async
+async def test_f2_reads_what_the_agent_typed_and_says_what_is_missing(tmp_path: Path) -> None:
+    app, desk = appointment_app(tmp_path / "home")
+    line1, line2 = passport()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_appointment(pilot, desk)
+        field = app.screen.query_one("#mrz", MrzField)
+        field.insert(f"{line1}\n{line2[:-1]}")  # one character short: not read by itself
+        await settle(pilot)
+        assert field.text != "" and "identity.mrz" not in dict(desk.kinds())
+
+        await pilot.press("f2")
+        await settle(pilot)
+        assert _identity_status(pilot) == (
+            "✗ Erreur : Ligne 2 : 43 caractères au lieu de 44. "
+            "Relisez la pièce, ou F4 : saisie manuelle."
+        )
+        assert field.text == ""
+
+    mrz = desk.last("identity.mrz")
+    assert (mrz.outcome.value, mrz.details) == (
+        "failure",
+        {"manual_entry": False, "reason": "unreadable"},
+    )
 
 
 @run_async
@@ -207,6 +235,35 @@ async def test_a_name_that_differs_is_explained_beside_both_values(tmp_path: Pat
 
 
 @run_async
+async def test_an_old_french_card_extended_by_five_years_is_accepted(tmp_path: Path) -> None:
+    app, desk = appointment_app(tmp_path / "home")
+    card = fr_legacy(issued="1310", birth="850307", surname="LE<GOFF", given="JEANNE<<MARIE")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start_appointment(pilot, desk)
+        await scan(pilot, card)  # 2 lines of 36: read as soon as the second is whole
+
+        assert set(_verdicts(pilot).values()) == {"✓ conforme"}
+        shown = screen_text(app)
+        report = app.screen.query_one("#comparison", ComparisonTable).report
+        assert report is not None
+        assert report.check("expiry").document_value == (
+            "jusqu'au 30/09/2028 (imprimé : 30/09/2023, prolongée de 5 ans)"
+        )
+        assert (
+            "Note : Prolongation de 5 ans appliquée (CNI délivrée entre 2004 et 2013 à un majeur)"
+            in shown
+        )
+        assert "Pièce : Carte d'identité — pays émetteur FRA — valable jusqu'au 30/09/2028" in (
+            shown
+        )
+        assert card[1][:12] not in shown  # the card number
+
+    check = desk.last("identity.check").details
+    assert check["document_format"] == "FR_ID_LEGACY" and check["extension_applied"] is True
+    assert check["effective_expiry"] == "2028-09-30"
+
+
+@run_async
 async def test_a_photo_that_does_not_match_refuses_the_document(tmp_path: Path) -> None:
     app, desk = appointment_app(tmp_path / "home")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -250,7 +307,7 @@ async def test_a_damaged_document_entered_by_hand_is_recorded_as_manual(tmp_path
         await pilot.pause()
         await type_into(pilot, "#surname", "Le Goff")
         await type_into(pilot, "#given-names", "Jeanne Marie")
-        await type_into(pilot, "#number", "X4RTBPFW4")
+        await type_into(pilot, "#number", MANUAL_NUMBER)
         await type_into(pilot, "#birth", "07/03/1985")
         await type_into(pilot, "#expiry", "31/13/2031")
         await pilot.press("enter")
@@ -258,7 +315,7 @@ async def test_a_damaged_document_entered_by_hand_is_recorded_as_manual(tmp_path
         assert status_text(app.screen, "#manual-status") == (
             "✗ Erreur : Fin de validité : cette date n'existe pas."
         )
-        assert "X4RTBPFW4" not in screen_text(app)  # the number is masked
+        assert MANUAL_NUMBER not in screen_text(app)  # the number is masked
 
         app.screen.query_one("#expiry", Input).clear()
         await type_into(pilot, "#expiry", "11/02/2030")
@@ -269,12 +326,12 @@ async def test_a_damaged_document_entered_by_hand_is_recorded_as_manual(tmp_path
         assert set(_verdicts(pilot).values()) == {"✓ conforme"}
         shown = screen_text(app)
         assert "valable jusqu'au 11/02/2030 — saisie manuelle" in shown
-        assert "X4RTBPFW4" not in shown
+        assert MANUAL_NUMBER not in shown
 
     check = desk.last("identity.check")
     assert check.outcome.value == "success"
     assert check.details["manual_entry"] is True
-    assert "X4RTBPFW4" not in str(check.details)
+    assert MANUAL_NUMBER not in str(check.details)
 
 
 @run_async

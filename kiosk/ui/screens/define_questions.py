@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -42,6 +42,7 @@ INTRO = (
     "certificat. Saisissez chaque réponse deux fois."
 )
 KEYS = "Tab : champ suivant — Entrée : enregistrer"
+WIDE = 100  # columns: the app's "-wide" breakpoint
 _MISSING = {
     "question": "Question {n} : choisissez une question.",
     "answer": "Question {n} : saisissez la réponse.",
@@ -112,6 +113,15 @@ class DefineQuestionsScreen(AppointmentScreen):
 
     def on_mount(self) -> None:
         self.query_one("#question-1", Choice).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Nine fields fit 24 lines only without their borders; a larger terminal gets
+        # the framed, roomier fields.
+        compact = event.size.width < WIDE
+        for field in self.query("#holder-body Input, #holder-body Choice"):
+            if isinstance(field, Input | Choice):
+                field.compact = compact
+        self.set_class(not compact, "-roomy")
 
     @property
     def status(self) -> StatusLine:

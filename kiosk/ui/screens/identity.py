@@ -37,7 +37,7 @@ from kiosk.ui.widgets.status_line import Kind, StatusLine
 log = logging.getLogger(__name__)
 
 READING_HINT = "Scannez la MRZ de la pièce, ou saisissez-la (Entrée entre les lignes)."
-PHOTO_HINT = "Comparez la photo de la pièce avec la personne présente : F6 ou F7."
+PHOTO_HINT = "Photo : comparez-la avec la personne présente. F6 : conforme ; F7 : non conforme."
 PASSED = "Contrôles du document conformes. Vérifiez maintenant la photo."
 PHOTO_REFUSED = "Photo non conforme : la pièce est refusée. F9 : terminer le rendez-vous."
 

@@ -49,8 +49,9 @@ def document_line(report: IdentityReport) -> Text:
 def _table(report: IdentityReport) -> Table:
     table = Table(box=box.SIMPLE_HEAD, expand=True, padding=(0, 1), show_edge=False)
     table.add_column("Contrôle", style="bold", no_wrap=True)
-    table.add_column("Dossier", ratio=1, overflow="fold")
-    table.add_column("Document", ratio=1, overflow="fold")
+    # The document's values run longer (kind and country, extended validity).
+    table.add_column("Dossier", ratio=2, overflow="fold")
+    table.add_column("Document", ratio=3, overflow="fold")
     table.add_column("Résultat", no_wrap=True)
     for check in report.checks:
         shown, style = VERDICTS[check.outcome]
