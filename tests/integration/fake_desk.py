@@ -1,6 +1,7 @@
 """The desk the personalisation service tests share: fake tokens, the fake CA, a real SQLite
 database, and the end every run must reach. Import the fixtures explicitly:
-``from tests.integration.fake_desk import ca, template, tokens, world``."""
+``from tests.integration.fake_desk import ca, template, tokens, world``, with
+``database_url`` (db_env) and ``postgres`` (pg_env): ``world`` runs on both engines."""
 
 from __future__ import annotations
 
@@ -46,9 +47,14 @@ def ca() -> FakeCertificateAuthority:
 
 @pytest.fixture
 def world(
-    template: Path, tmp_path: Path, tokens: FakeTokenPort, ca: FakeCertificateAuthority
+    template: Path,
+    tmp_path: Path,
+    tokens: FakeTokenPort,
+    ca: FakeCertificateAuthority,
+    database_url: str,
 ) -> Iterator[Desk]:
-    with desk(template, tmp_path, tokens, ca, ca.root_der) as opened:
+    """The desk on each engine in turn (import ``database_url`` and ``postgres`` too)."""
+    with desk(template, tmp_path, tokens, ca, ca.root_der, url=database_url) as opened:
         yield opened
 
 

@@ -118,7 +118,7 @@ class Desk:
     tokens: TokenPort
     ca: CertificateAuthority
     root_der: bytes
-    path: Path  # the SQLite file, for another process to open
+    path: Path  # the SQLite file, for another process to open (none on PostgreSQL)
     hook: JournalHook | None = None
     progress: list[StepProgress] = field(default_factory=list)
 
@@ -215,10 +215,16 @@ def desk(
     clock: Clock | None = None,
     dossiers: Sequence[Dossier] = (),
     wrap: Callable[[SqlUnitOfWorkFactory], PersonalisationUnitOfWorkFactory] | None = None,
+    url: str | None = None,
 ) -> Iterator[Desk]:
+    """A desk on a copy of the SQLite ``template``, or on the migrated database ``url``."""
     path = folder / "kiosk.db"
-    shutil.copyfile(template, path)
-    engine = make_engine(f"sqlite:///{path}")
+    if url is None:
+        shutil.copyfile(template, path)
+        url = f"sqlite:///{path}"
+    elif url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+    engine = make_engine(url)
     clock = clock or FixedClock(NOW)
     uow = SqlUnitOfWorkFactory(engine, site=SITE, kiosk_id="test-kiosk", clock=clock)
     try:

@@ -21,19 +21,22 @@ from tests.integration.db_env import (
     FIXTURES,
     SITE_SECRET,
     Db,
+    database_url,
     first_record,
     migrated_db,
     seed_reference_data,
 )
+from tests.integration.pg_env import postgres
 
 pytestmark = pytest.mark.integration
+_FIXTURES = (database_url, postgres)
 
 PASSWORD = "Guichet-Brest-2026"
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Any:
-    with migrated_db(tmp_path) as database:
+def db(tmp_path: Path, database_url: str) -> Any:
+    with migrated_db(tmp_path, url=database_url) as database:
         seed_reference_data(database)
         database.importer().import_file(FIXTURES / "dossiers.json")
         admin = AgentAdmin(database.uow, database.hasher)

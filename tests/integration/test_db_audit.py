@@ -1,6 +1,6 @@
-"""The audit chain in SQLite: events land with the change they record, several processes
-chain correctly, tampering done with raw SQL is named, and a database that refuses to
-store something stops the step with a French StorageError."""
+"""The audit chain on SQLite and PostgreSQL: events land with the change they record,
+several processes chain correctly, tampering done with raw SQL is named, and a database
+that refuses to store something stops the step with a French StorageError."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from kiosk.adapters.db.uow import SqlUnitOfWorkFactory
 from kiosk.domain.audit import AuditDraft, Outcome
 from kiosk.domain.errors import StorageError
 from kiosk.services.audit_review import AuditReview
-from tests.integration.db_env import Db, migrated_db
+from tests.integration.db_env import Db, database_url, migrated_db
+from tests.integration.pg_env import postgres
 
 pytestmark = pytest.mark.integration
+_FIXTURES = (database_url, postgres)
 
 WORKERS, EVENTS_EACH = 3, 25
 
@@ -39,8 +41,8 @@ def append_in_one_transaction(db: Db, count: int) -> None:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Any:
-    with migrated_db(tmp_path) as database:
+def db(tmp_path: Path, database_url: str) -> Any:
+    with migrated_db(tmp_path, url=database_url) as database:
         yield database
 
 

@@ -24,13 +24,16 @@ from tests.integration.db_env import (
     FIXTURES,
     SITE_SECRET,
     Db,
+    database_url,
     migrated_db,
     record,
     seed_reference_data,
 )
+from tests.integration.pg_env import postgres
 from tests.unit.mrz_samples import td3, text
 
 pytestmark = pytest.mark.integration
+_FIXTURES = (database_url, postgres)
 
 AGENT = AgentSession("camille", "Camille Le Goff", Role.AGENT, "BREST")
 ADMIN = AgentSession("admin", "Admin", Role.ADMIN, "BREST")
@@ -54,8 +57,8 @@ def passport(**overrides: str) -> str:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Db]:
-    with migrated_db(tmp_path) as database:
+def db(tmp_path: Path, database_url: str) -> Iterator[Db]:
+    with migrated_db(tmp_path, url=database_url) as database:
         seed_reference_data(database)
         database.importer().import_file(FIXTURES / "dossiers.json")
         yield database
@@ -251,7 +254,7 @@ def test_no_answer_and_no_document_number_reach_the_database(db: Db) -> None:
     AnswersService(db.uow, db.hasher).check(appointment, WRONG)
     AnswersService(db.uow, db.hasher).check(appointment, RIGHT)
     db.engine.dispose()
-    raw = b"".join(p.read_bytes() for p in db.path.parent.glob("kiosk.db*"))
+    raw = db.raw_bytes()
     for secret in [PASSPORT_NUMBER, *RIGHT, *WRONG, "Tilleuls", "tilleuls"]:
         assert secret.encode() not in raw, secret
 

@@ -21,6 +21,7 @@ from kiosk.domain.ports import AuditLog
 from kiosk.domain.token_ports import TokenRemovedError
 from kiosk.services.personalisation import TokenRefusedError
 from kiosk.services.personalisation_steps import JournalHook
+from tests.integration.db_env import database_url
 from tests.integration.fake_desk import (
     OTHER,
     SERIAL,
@@ -32,9 +33,10 @@ from tests.integration.fake_desk import (
     world,
 )
 from tests.integration.personalisation_env import USER_PIN, Desk, desk, dossier
+from tests.integration.pg_env import postgres
 
 pytestmark = pytest.mark.integration
-_FIXTURES = (ca, template, tokens, world)
+_FIXTURES = (ca, template, tokens, world, database_url, postgres)
 
 
 # Interruptions --------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from kiosk.domain.personalisation_journal import AttemptStatus, Phase, Revocatio
 from kiosk.domain.token_ports import PinIncorrectError, TokenRemovedError
 from kiosk.domain.token_register import TokenState
 from kiosk.services.personalisation import TokenRefusedError
+from tests.integration.db_env import database_url
 from tests.integration.fake_desk import (
     DIGEST,
     OTHER,
@@ -42,9 +43,10 @@ from tests.integration.personalisation_env import (
     desk,
     dossier,
 )
+from tests.integration.pg_env import postgres
 
 pytestmark = pytest.mark.integration
-_FIXTURES = (ca, template, tokens, world)
+_FIXTURES = (ca, template, tokens, world, database_url, postgres)
 EVERY_STEP = list(Step)
 
 
