@@ -23,7 +23,7 @@ from kiosk.domain.errors import KioskError
 from kiosk.domain.identity import IdentityReport
 from kiosk.domain.mrz import MrzData
 from kiosk.services.appointment import EndReason
-from kiosk.ui.appointment_flow import UNEXPECTED
+from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow
 from kiosk.ui.screens.appointment_screen import END_APPOINTMENT, AppointmentScreen
 from kiosk.ui.screens.confirm import ConfirmScreen
 from kiosk.ui.screens.holder_steps import hand_over_to_holder
@@ -77,8 +77,10 @@ class IdentityScreen(AppointmentScreen):
             super().__init__()
             self.text = text
 
-    report: IdentityReport | None = None
-    photo_refused = False
+    def __init__(self, flow: AppointmentFlow) -> None:
+        super().__init__(flow)
+        self.report: IdentityReport | None = None  # None while reading a document
+        self.photo_refused = False
 
     def compose(self) -> ComposeResult:
         yield SessionBar(self.flow.session, self.flow.info)

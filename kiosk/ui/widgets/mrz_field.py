@@ -3,7 +3,8 @@
 A scanner types each line then Enter, faster than a person: as soon as the text has the
 shape of a whole MRZ (3 lines of 30, 2 of 36 or 2 of 44 characters) the field says so,
 and the screen reads it. The text holds a document number: ``take_text`` hands it over
-and empties the field, undo history included, so it does not stay on screen.
+and empties the field, undo history included, so it does not stay on screen; copy and
+cut are refused for the same reason.
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ class MrzField(TextArea):
     def _changed(self, event: TextArea.Changed) -> None:
         if event.text_area is self and looks_complete(self.text):
             self.post_message(self.Complete())
+
+    def action_copy(self) -> None:
+        """Refused: the document number must not reach the terminal's clipboard."""
+
+    def action_cut(self) -> None:
+        """Refused, as copying is."""
 
     def take_text(self) -> str:
         """The typed text; the field is left empty, with nothing to undo."""
