@@ -26,8 +26,17 @@ from kiosk.domain.model import Dossier, Role
 from kiosk.services.appointment import AppointmentService
 from kiosk.services.identity import IdentityService
 from kiosk.ui.app import KioskApp
+from kiosk.ui.widgets.comparison_table import VERDICTS, ComparisonTable
 from kiosk.ui.widgets.mrz_field import MrzField
-from tests.ui.app_env import KioskPilot, log_in, look_up, settle, type_into
+from tests.ui.app_env import (
+    KioskPilot,
+    log_in,
+    look_up,
+    screen_text,
+    settle,
+    status_text,
+    type_into,
+)
 from tests.ui.sample_data import KIOSK_ID, NOW, PRODUCT, REF_CONVOKED, SITE
 from tests.ui.sql_env import QUESTION_ANSWERS, SqlDesk, sql_desk
 from tests.unit.mrz_samples import td3
@@ -191,3 +200,19 @@ async def answer(pilot: KioskPilot, answers: tuple[str, ...]) -> None:
         await type_into(pilot, f"#answer-{number}", text)
     await pilot.press("enter")
     await settle(pilot)
+
+
+def verdicts(pilot: KioskPilot) -> dict[str, str]:
+    """Each check of the comparison shown, with the verdict its row reads on screen."""
+    report = pilot.app.screen.query_one("#comparison", ComparisonTable).report
+    assert report is not None
+    lines = [line.strip() for line in screen_text(pilot.app).splitlines()]  # type: ignore[arg-type]
+    shown = {}
+    for check in report.checks:
+        row = next(line for line in lines if line.startswith(f"{check.label} "))
+        shown[check.label] = next(text for text, _ in VERDICTS.values() if text in row)
+    return shown
+
+
+def identity_status(pilot: KioskPilot) -> str:
+    return status_text(pilot.app.screen, "#identity-status")
