@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -36,6 +36,12 @@ class AuditDraft:
     agent: str | None = None
     dossier_ref: str | None = None
     details: Details | None = None
+    personal: Mapping[str, str] | None = field(default=None, repr=False)
+    """Personal facts about the holder (names, document dates...): never hashed into the
+    chain as such. The log stores them apart and commits only to a salted commitment
+    (``kiosk.domain.personal_data``), so the retention job can erase them while the chain
+    still verifies. ``seal`` ignores them: the log's adapter adds the commitment first
+    (``audit_ports.commit_personal_draft``). Never a secret (document numbers, PINs)."""
 
 
 @dataclass(frozen=True)
@@ -153,8 +159,15 @@ class ChainReport:
 
 def verify_chain(events: Iterable[AuditEvent]) -> ChainReport:
     """Walk the events in stored order; name the first one that does not verify."""
-    prev_hash = GENESIS_HASH
-    expected_seq = 1
+    return verify_chain_from(events)
+
+
+def verify_chain_from(
+    events: Iterable[AuditEvent], start_seq: int = 1, prev_hash: str = GENESIS_HASH
+) -> ChainReport:
+    """``verify_chain`` for the part of the log that starts at ``start_seq``, after an
+    event whose hash was ``prev_hash`` (already verified, e.g. under a signed checkpoint)."""
+    expected_seq = start_seq
     checked = 0
     for ev in events:
         if ev.seq != expected_seq:

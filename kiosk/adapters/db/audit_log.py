@@ -1,9 +1,11 @@
-"""The audit chain in SQL: each append reads the tail and inserts the next sealed event
-inside the caller's transaction, so an event and the change it records land together.
+"""The audit chain in SQL: each append reads the tail and inserts the next sealed event,
+its Merkle tree nodes and its personal data inside the caller's transaction, so an event
+and the change it records land together, or nothing does (fail closed: an event whose
+tree nodes cannot be written is not stored, and the step it records does not happen).
 
 Appenders are serialised: on SQLite every transaction is ``BEGIN IMMEDIATE`` (see
 ``engine``); on PostgreSQL a transaction-scoped advisory lock is taken first. Two kiosks
-can therefore never both chain onto the same tail.
+can therefore never both chain onto the same tail, nor grow the tree from the same state.
 """
 
 from __future__ import annotations
@@ -14,9 +16,15 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, text
 
+from kiosk.adapters.crypto.system_salts import SystemSalts
+from kiosk.adapters.db.audit_stores import SqlPersonalDataStore
+from kiosk.adapters.db.audit_tree_store import SqlTreeStore
 from kiosk.adapters.db.schema import audit_events
 from kiosk.adapters.db.transaction import Transaction
 from kiosk.domain.audit import GENESIS_HASH, AuditDraft, AuditEvent, Outcome, seal
+from kiosk.domain.audit_ports import commit_personal_draft
+from kiosk.domain.log_verification import event_leaf_hash
+from kiosk.domain.personal_data import SaltSource
 from kiosk.domain.ports import Clock
 
 # Any fixed number: the key of the PostgreSQL advisory lock that guards the chain's tail.
@@ -28,7 +36,7 @@ _TAIL = select(audit_events.c.seq, audit_events.c.hash).order_by(audit_events.c.
 _INSERT = insert(audit_events)
 
 
-def _event(row: Any) -> AuditEvent:
+def event_from_row(row: Any) -> AuditEvent:
     return AuditEvent(
         seq=row.seq,
         at=row.at,
@@ -45,18 +53,32 @@ def _event(row: Any) -> AuditEvent:
 
 
 class SqlAuditLog:
-    def __init__(self, tx: Transaction, clock: Clock, site: str, kiosk_id: str) -> None:
+    def __init__(
+        self,
+        tx: Transaction,
+        clock: Clock,
+        site: str,
+        kiosk_id: str,
+        *,
+        tree: SqlTreeStore | None = None,
+        personal: SqlPersonalDataStore | None = None,
+        salts: SaltSource | None = None,
+    ) -> None:
         self._tx = tx
         self._clock = clock
         self._site = site
         self._kiosk = kiosk_id
+        self._tree = tree or SqlTreeStore(tx)
+        self._personal = personal or SqlPersonalDataStore(tx)
+        self._salts = salts or SystemSalts()
 
     def append(self, draft: AuditDraft) -> AuditEvent:
         if self._tx.dialect_name == "postgresql":
             self._tx.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
         tail = self._tx.execute(_TAIL).first()
         seq, prev_hash = (tail.seq + 1, tail.hash) if tail else (1, GENESIS_HASH)
-        event = seal(draft, seq, self._clock.now(), self._site, self._kiosk, prev_hash)
+        committed, personal = commit_personal_draft(draft, self._salts)
+        event = seal(committed, seq, self._clock.now(), self._site, self._kiosk, prev_hash)
         self._tx.execute(
             _INSERT,
             {
@@ -73,6 +95,9 @@ class SqlAuditLog:
                 "hash": event.hash,
             },
         )
+        self._tree.append_leaf(seq - 1, event_leaf_hash(event))
+        if personal is not None:
+            self._personal.add(seq, personal)
         return event
 
     def events(self, start_seq: int = 1) -> Iterator[AuditEvent]:
@@ -84,7 +109,7 @@ class SqlAuditLog:
             stream=True,
         )
         for row in result:
-            yield _event(row)
+            yield event_from_row(row)
 
     def count(self) -> int:
         total: int = self._tx.execute(select(func.count()).select_from(audit_events)).scalar_one()

@@ -12,6 +12,12 @@ from sqlalchemy.exc import DBAPIError
 
 from kiosk.adapters.clock import SystemClock
 from kiosk.adapters.db.audit_log import SqlAuditLog
+from kiosk.adapters.db.audit_stores import (
+    SqlAuditTimeIndex,
+    SqlCheckpointStore,
+    SqlPersonalDataStore,
+)
+from kiosk.adapters.db.audit_tree_store import SqlTreeStore
 from kiosk.adapters.db.dossier_repository import SqlDossierRepository, SqlImportLedger
 from kiosk.adapters.db.errors import storage_error
 from kiosk.adapters.db.journal_repo import SqlPersonalisationJournal, SqlRevocationRequests
@@ -22,6 +28,13 @@ from kiosk.adapters.db.repositories import (
 )
 from kiosk.adapters.db.token_register_repo import SqlDeliveryRegister, SqlTokenRegister
 from kiosk.adapters.db.transaction import Transaction
+from kiosk.domain.audit_ports import (
+    AuditTimeIndex,
+    AuditTree,
+    CheckpointStore,
+    PersonalDataStore,
+)
+from kiosk.domain.personal_data import SaltSource
 from kiosk.domain.personalisation_ports import (
     DeliveryRegister,
     PersonalisationJournal,
@@ -46,17 +59,31 @@ class SqlUnitOfWork:
     a commit the next statement opens a new transaction, rolled back unless committed."""
 
     def __init__(
-        self, engine: Engine, site: str, kiosk_id: str, clock: Clock, local_tz: tzinfo
+        self,
+        engine: Engine,
+        site: str,
+        kiosk_id: str,
+        clock: Clock,
+        local_tz: tzinfo,
+        salts: SaltSource | None = None,
     ) -> None:
         self._engine = engine
         self._connection: Connection | None = None
         self._tx = Transaction()
+        tree = SqlTreeStore(self._tx)
+        personal = SqlPersonalDataStore(self._tx)
+        self.audit_tree: AuditTree = tree
+        self.audit_times: AuditTimeIndex = SqlAuditTimeIndex(self._tx)
+        self.checkpoints: CheckpointStore = SqlCheckpointStore(self._tx)
+        self.personal_data: PersonalDataStore = personal
         # Typed as the ports: a Protocol's attributes are invariant.
         self.offices: OfficeRepository = SqlOfficeRepository(self._tx)
         self.products: ProductRepository = SqlProductRepository(self._tx)
         self.dossiers: DossierRepository = SqlDossierRepository(self._tx, clock, local_tz)
         self.agents: AgentRepository = SqlAgentRepository(self._tx)
-        self.audit: AuditLog = SqlAuditLog(self._tx, clock, site, kiosk_id)
+        self.audit: AuditLog = SqlAuditLog(
+            self._tx, clock, site, kiosk_id, tree=tree, personal=personal, salts=salts
+        )
         self.imports: ImportLedger = SqlImportLedger(self._tx)
         self.token_register: TokenRegister = SqlTokenRegister(self._tx)
         self.journal: PersonalisationJournal = SqlPersonalisationJournal(self._tx)
@@ -120,12 +147,16 @@ class SqlUnitOfWorkFactory:
         kiosk_id: str,
         clock: Clock | None = None,
         local_tz: tzinfo = OFFICES_TZ,
+        salts: SaltSource | None = None,
     ) -> None:
         self.engine = engine
         self._site = site
         self._kiosk_id = kiosk_id
         self._clock = clock or SystemClock()
         self._local_tz = local_tz
+        self._salts = salts
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self._site, self._kiosk_id, self._clock, self._local_tz)
+        return SqlUnitOfWork(
+            self.engine, self._site, self._kiosk_id, self._clock, self._local_tz, self._salts
+        )
