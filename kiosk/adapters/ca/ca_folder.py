@@ -54,6 +54,20 @@ def _write(path: Path, data: bytes, mode: int) -> None:
         raise StorageError(f"Écriture impossible dans le dossier de l'AC : {path.name}.") from exc
 
 
+def write_atomically(path: Path, data: bytes, mode: int) -> None:
+    """Replaces ``path`` whole (temporary file, fsync, rename): readers see the old
+    content or the new one. Raises ``StorageError``."""
+    _write(path, data, mode)
+    try:  # the rename itself must survive a power cut
+        descriptor = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+    except OSError as exc:
+        raise StorageError(f"Écriture impossible dans le dossier de l'AC : {path.name}.") from exc
+
+
 def prepare(folder: Path) -> None:
     if (folder / DESCRIPTION).exists():
         raise ConfigError(_SETTING, f"une autorité existe déjà dans {folder}")

@@ -2,15 +2,18 @@
 
 The root key is a software key kept in the CA folder (0600): it signs the issuing CA once,
 at creation. The issuing CA key is generated on its own PKCS#11 token (SoftHSM in tests)
-and never leaves it: every holder certificate is signed there, through the same
-``cryptography`` key adapter the holder tokens use for their requests.
+and never leaves it: every holder certificate, and every CRL, is signed there, through
+the same ``cryptography`` key adapter the holder tokens use for their requests.
+
+Revocations are kept in the CA folder (``revocation_list``); each one publishes a new CRL
+(``crl.pem``), so a certificate is never revoked without the list saying so for long.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -19,15 +22,21 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
-from kiosk.adapters.ca import ca_folder
+from kiosk.adapters.ca import ca_folder, revocation_list
 from kiosk.adapters.ca.ca_folder import CaTokenRef
 from kiosk.adapters.ca.csr_checks import checked_request
 from kiosk.adapters.ca.qualified_profile import add_years, ca_certificate, holder_certificate
 from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
 from kiosk.adapters.token.token_keys import public_key_from_spki, spki_der
 from kiosk.adapters.token.x509_subject import subject_name
+from kiosk.domain.certificate_revocation import (
+    RevocationReason,
+    RevokedCertificate,
+    check_reason,
+    normalised_serial,
+)
 from kiosk.domain.certificates import IssuedCertificate, IssueProfile, SubjectSpec
-from kiosk.domain.errors import ConfigError, DeviceError, KioskError
+from kiosk.domain.errors import ConfigError, DeviceError, KioskError, ValidationError
 from kiosk.domain.model import KeyAlgorithm
 from kiosk.domain.ports import Clock
 
@@ -36,6 +45,13 @@ _UNAVAILABLE = (
     "L'autorité de certification est indisponible : sa clé de signature ne répond pas. "
     "Le support du titulaire n'est pas en cause ; prévenez l'administrateur."
 )
+_NOT_PUBLISHED = (
+    "La révocation est enregistrée, mais la liste de révocation n'a pas pu être signée : "
+    "la clé de l'autorité ne répond pas. Prévenez l'administrateur ; la liste sera publiée "
+    "dès que la clé répondra (révocation ou publication suivante)."
+)
+DEFAULT_CRL_VALIDITY = timedelta(days=7)
+_CLOCK_SKEW = timedelta(minutes=5)
 
 
 class _SystemClock:
@@ -61,7 +77,9 @@ def _software_key(algorithm: KeyAlgorithm) -> rsa.RSAPrivateKey | ec.EllipticCur
 
 
 class EmbeddedCA:
-    """``CertificateAuthority`` with its issuing key on a PKCS#11 token."""
+    """``CertificateAuthority`` with its issuing key on a PKCS#11 token; also
+    ``CertificateRevocation`` and ``RevocationListPublisher`` when it knows its folder.
+    ``qualified``: its certificates are qualified, so suspension is refused."""
 
     def __init__(
         self,
@@ -71,13 +89,22 @@ class EmbeddedCA:
         root: x509.Certificate,
         issuing: x509.Certificate,
         clock: Clock | None = None,
+        *,
+        folder: Path | None = None,
+        crl_validity: timedelta = DEFAULT_CRL_VALIDITY,
+        qualified: bool = True,
     ) -> None:
+        if crl_validity <= timedelta(0):
+            raise ConfigError("crl_next_update_days", "durée positive attendue")
         self._token = token
         self._token_ref = token_ref
         self._pin = pin
         self._root = root
         self._issuing = issuing
         self._clock = clock or _SystemClock()
+        self._folder = folder
+        self._crl_validity = crl_validity
+        self._qualified = qualified
 
     def __repr__(self) -> str:  # the PIN stays out of logs
         return f"EmbeddedCA(token={self._token_ref.label!r}, serial={self._token_ref.serial!r})"
@@ -128,11 +155,20 @@ class EmbeddedCA:
             path_length=0,
         ).sign(root_key, hashes.SHA256())
         ca_folder.save(folder, token_ref, pin, root_key, root, issuing)
-        return cls(token, token_ref, pin, root, issuing, clock)
+        return cls(token, token_ref, pin, root, issuing, clock, folder=folder)
 
     @classmethod
-    def load(cls, folder: Path, *, module_path: str, clock: Clock | None = None) -> EmbeddedCA:
-        """The CA written by ``create``; checks its token is there and holds the issuing key."""
+    def load(
+        cls,
+        folder: Path,
+        *,
+        module_path: str,
+        clock: Clock | None = None,
+        crl_validity: timedelta = DEFAULT_CRL_VALIDITY,
+        qualified: bool = True,
+    ) -> EmbeddedCA:
+        """The CA written by ``create``; checks its token is there and holds the issuing key.
+        ``crl_validity``: from a CRL's thisUpdate to its nextUpdate."""
         token_ref = ca_folder.load_token_ref(folder)
         pin = ca_folder.load_pin(folder)
         root = ca_folder.load_certificate(folder, ca_folder.ROOT_CERT)
@@ -147,7 +183,17 @@ class EmbeddedCA:
                 "dossier de l'autorité de certification",
                 f"le support {token_ref.label} ne porte pas la clé de l'AC émettrice",
             )
-        return cls(token, token_ref, pin, root, issuing, clock)
+        return cls(
+            token,
+            token_ref,
+            pin,
+            root,
+            issuing,
+            clock,
+            folder=folder,
+            crl_validity=crl_validity,
+            qualified=qualified,
+        )
 
     def chain(self) -> list[bytes]:
         return [self._issuing.public_bytes(Encoding.DER), self._root.public_bytes(Encoding.DER)]
@@ -192,3 +238,68 @@ class EmbeddedCA:
             not_after=cert.not_valid_after_utc,
             sha256_fingerprint=hashlib.sha256(cert_der).hexdigest(),
         )
+
+    # Revocation ------------------------------------------------------------------------------
+
+    def revoke(
+        self,
+        serial_hex: str,
+        reason: RevocationReason,
+        at: datetime,
+        *,
+        certificate_der: bytes | None = None,
+    ) -> RevokedCertificate:
+        check_reason(reason, qualified=self._qualified)
+        serial = normalised_serial(serial_hex)
+        if certificate_der is not None:
+            revocation_list.check_issued_by(self._issuing, certificate_der, serial)
+        if at.tzinfo is None:
+            raise ValidationError("La date de révocation doit porter son fuseau horaire.")
+        if at > self._clock.now() + _CLOCK_SKEW:
+            raise ValidationError("La date de révocation ne peut pas être dans le futur.")
+        folder = self._revocation_folder()
+        asked = RevokedCertificate(serial, reason, at.astimezone(UTC).replace(microsecond=0))
+        with revocation_list.locked(folder):
+            entry = revocation_list.record_revocation(folder, asked)
+            try:
+                self._publish(folder)
+            except DeviceError as exc:
+                raise DeviceError(_NOT_PUBLISHED) from exc
+        return entry
+
+    def revocations(self) -> list[RevokedCertificate]:
+        """Every revocation recorded, oldest first."""
+        folder = self._revocation_folder()
+        with revocation_list.locked(folder):
+            return revocation_list.read_revocations(folder)
+
+    def crl(self) -> bytes:
+        folder = self._revocation_folder()
+        with revocation_list.locked(folder):
+            return self._publish(folder)
+
+    def _publish(self, folder: Path) -> bytes:
+        entries = revocation_list.read_revocations(folder)
+        number = revocation_list.take_crl_number(folder)
+        this_update = self._clock.now().astimezone(UTC).replace(microsecond=0)
+        builder = revocation_list.crl_builder(
+            self._issuing, entries, this_update, self._crl_validity, number
+        )
+        try:
+            with self._token.private_key(
+                self._token_ref.serial, self._pin, self._token_ref.key_id
+            ) as issuing_key:
+                crl = builder.sign(issuing_key, hashes.SHA256())
+        except KioskError as exc:
+            raise DeviceError(_UNAVAILABLE) from exc
+        ca_folder.write_atomically(
+            folder / revocation_list.CRL_PEM, crl.public_bytes(Encoding.PEM), 0o644
+        )
+        return crl.public_bytes(Encoding.DER)
+
+    def _revocation_folder(self) -> Path:
+        if self._folder is None:
+            raise ConfigError(
+                "dossier de l'autorité de certification", "inconnu : révocation impossible"
+            )
+        return self._folder
