@@ -4,6 +4,10 @@ On SQLite every transaction starts with ``BEGIN IMMEDIATE``: the write lock is t
 the start, so two processes appending to the audit chain queue up instead of both reading
 the same tail. WAL lets readers go on meanwhile; ``synchronous=FULL`` makes a committed
 delivery survive a power cut.
+
+On PostgreSQL (``postgresql+psycopg://user@host/db``; ``postgresql://`` means the same)
+transactions run at READ COMMITTED and the audit append takes an advisory lock (see
+``audit_log``); the server bounds lock waits and idle transactions (``PG_OPTIONS``).
 """
 
 from __future__ import annotations
@@ -32,13 +36,35 @@ def is_sqlite(engine: Engine) -> bool:
 def make_engine(url: str | URL, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Engine:
     parsed = _normalise_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+        return _postgresql_engine(parsed)
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed)
     _configure_sqlite(engine, busy_timeout_ms)
     return engine
+
+
+# Server-side limits, so that one stuck kiosk cannot stall the others: a lock waited for
+# longer than this is refused (« occupée depuis trop longtemps »), and a transaction left
+# idle (a kiosk hung between two statements, holding the audit lock) is ended.
+PG_OPTIONS = "-c lock_timeout=10s -c idle_in_transaction_session_timeout=60s"
+PG_CONNECT_TIMEOUT_S = 5
+
+
+def _postgresql_engine(url: URL) -> Engine:
+    # READ COMMITTED whatever the server's default: the audit append relies on each
+    # statement seeing what was committed before it (the tail read after the lock).
+    return create_engine(
+        url,
+        pool_pre_ping=True,  # a restarted server's dead connections are replaced on checkout
+        isolation_level="READ COMMITTED",
+        connect_args={
+            "connect_timeout": PG_CONNECT_TIMEOUT_S,
+            "application_name": "kiosk",
+            "options": PG_OPTIONS,
+        },
+    )
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
