@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from kiosk.domain.appointment_lease import AppointmentLeases
 from kiosk.domain.certificates import IssueProfile
 from kiosk.domain.model import Product
 from kiosk.domain.personalisation_journal import (
@@ -132,8 +133,10 @@ class DeliveryRegister(Protocol):
 
 class PersonalisationUnitOfWork(UnitOfWork, Protocol):
     """The desk's unit of work with the personalisation records: a step, its journal
-    entry, its register change and its audit event land together or not at all."""
+    entry, its register change and its audit event land together or not at all. The
+    open appointments say whether another kiosk is receiving the dossier's holder."""
 
+    appointments: AppointmentLeases
     token_register: TokenRegister
     journal: PersonalisationJournal
     revocations: RevocationRequests

@@ -2,15 +2,21 @@
 dossier is delivered.
 
 The signature is verified with the certificate before anything is stored. The delivery
-row, the dossier's DELIVERED state, the attempt's and the token's new states and the
-audit event are one transaction: a dossier is delivered with its proof, or not at all.
+row, the dossier's DELIVERED state, the attempt's and the token's new states, the end of
+this kiosk's appointment and the audit event are one transaction: a dossier is delivered
+with its proof, or not at all. That transaction touches only the database and reads again
+what it checks, so it runs again if the database undid it for a passing reason (the
+signature, already made, is not asked again). No kiosk delivers a dossier whose
+appointment another kiosk holds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 
+from kiosk.domain.appointment_lease import LeaseEnd
 from kiosk.domain.audit import AuditDraft, AuditEvent, DetailValue, Outcome
 from kiosk.domain.dossier_state import DossierState, transition
 from kiosk.domain.errors import IntegrityError, KioskError, StateError, ValidationError
@@ -19,10 +25,12 @@ from kiosk.domain.personalisation_ports import PersonalisationUnitOfWork
 from kiosk.domain.token_ports import PinLockedError
 from kiosk.domain.token_register import TokenState
 from kiosk.services import revocations
+from kiosk.services.appointment import close_own_lease, ensure_not_held_elsewhere
 from kiosk.services.auth import AgentSession
 from kiosk.services.personalisation_run import Devices
 from kiosk.services.personalisation_start import PIN_LOCKED_NOTE
 from kiosk.services.token_register import change_state
+from kiosk.services.transactions import in_transaction
 
 DIGEST_BYTES = 32
 NOT_READY = (
@@ -42,7 +50,9 @@ def _ready_attempt(
     dossier_ref: str,
     serial: str,
     key_id: bytes,
+    now: datetime,
 ) -> Attempt:
+    ensure_not_held_elsewhere(uow.appointments, dossier_ref, now)
     record = uow.token_register.get(serial)
     if record is None or record.state is not TokenState.PERSONALISED:
         raise StateError(NOT_READY)
@@ -92,7 +102,7 @@ def sign_acceptance(
     if len(digest) != DIGEST_BYTES:
         raise ValidationError("L'empreinte du reçu doit être un SHA-256 (32 octets).")
     with devices.uow() as uow:
-        attempt = _ready_attempt(uow, session, dossier_ref, serial, key_id)
+        attempt = _ready_attempt(uow, session, dossier_ref, serial, key_id, devices.clock.now())
         _audit(uow, "acceptance.signature_started", Outcome.SUCCESS, attempt)
         uow.commit()  # fail closed: no audit, no signature
     cert = attempt.certificate
@@ -106,16 +116,19 @@ def sign_acceptance(
     if not devices.checker.signature_verifies(cert.cert_der, digest, signature):
         _signature_failed(devices, session, attempt, IntegrityError(BAD_SIGNATURE))
         raise IntegrityError(BAD_SIGNATURE)
-    now = devices.clock.now()
-    with devices.uow() as uow:
-        attempt = _ready_attempt(uow, session, dossier_ref, serial, key_id)  # nothing moved
+
+    issued = cert  # narrowed: the closure below keeps it
+
+    def deliver(uow: PersonalisationUnitOfWork) -> AuditEvent:
+        now = devices.clock.now()
+        attempt = _ready_attempt(uow, session, dossier_ref, serial, key_id, now)  # nothing moved
         uow.deliveries.add(
             Delivery(
                 dossier_ref=attempt.dossier_ref,
-                certificate_serial=cert.serial_hex,
-                certificate_fingerprint=cert.sha256_fingerprint,
-                not_before=cert.not_before,
-                not_after=cert.not_after,
+                certificate_serial=issued.serial_hex,
+                certificate_fingerprint=issued.sha256_fingerprint,
+                not_before=issued.not_before,
+                not_after=issued.not_after,
                 token_serial=serial,
                 key_id=key_id,
                 acceptance_digest=digest,
@@ -129,19 +142,20 @@ def sign_acceptance(
         change_state(
             uow, serial, TokenState.DELIVERED, now, session.login, dossier_ref=attempt.dossier_ref
         )
-        event = _audit(
+        close_own_lease(uow.appointments, attempt.dossier_ref, LeaseEnd.DELIVERED, now)
+        return _audit(
             uow,
             "dossier.delivered",
             Outcome.SUCCESS,
             attempt,
             {
                 **(receipt_details or {}),
-                "certificate_fingerprint": cert.sha256_fingerprint,
+                "certificate_fingerprint": issued.sha256_fingerprint,
                 "acceptance_digest": digest.hex(),
             },
         )
-        uow.commit()
-    return signature, event
+
+    return signature, in_transaction(devices.uow, deliver)
 
 
 def _signature_failed(

@@ -4,21 +4,38 @@ The appointment is what the guided flow carries from step to step. Each step's s
 checks that the previous ones passed, so a screen cannot skip the identity check or the
 answers. Ending an appointment (refusal, abort) sets the dossier state and writes the
 audit event in one transaction.
+
+Opening an appointment claims the dossier for this kiosk (``kiosk.domain.appointment_lease``):
+another kiosk sharing the database is refused and told who holds it, until the
+appointment ends, is left, or its kiosk has been silent for ``stale_after`` (then taken
+over, audited), or an administrator releases it (audited). A kiosk restarted after a crash
+finds its interrupted appointments in ``interrupted()``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
+from kiosk.domain.appointment_lease import (
+    DEFAULT_STALE_AFTER,
+    OFFICES_TZ,
+    AppointmentLeases,
+    Lease,
+    LeaseEnd,
+    LeaseUnitOfWork,
+    LeaseUnitOfWorkFactory,
+)
 from kiosk.domain.audit import AuditDraft, Outcome
 from kiosk.domain.dossier_state import DELIVERABLE, DossierState, transition
-from kiosk.domain.errors import StateError
+from kiosk.domain.errors import AuthError, NotFoundError, StateError
 from kiosk.domain.identity import IdentityReport
-from kiosk.domain.model import Dossier
-from kiosk.domain.ports import Clock, UnitOfWorkFactory
+from kiosk.domain.model import Dossier, Role
+from kiosk.domain.ports import Clock
 from kiosk.services.auth import AgentSession
+from kiosk.services.transactions import in_transaction
 
 
 class EndReason(StrEnum):
@@ -59,6 +76,7 @@ class Appointment:
     identity_report: IdentityReport | None = None  # the passing check, for the receipt
     ended: bool = False
     notes: list[str] = field(default_factory=list)
+    lease_id: int | None = None  # this kiosk's claim on the dossier (None: not claimed)
 
     @property
     def reference(self) -> str:
@@ -74,54 +92,159 @@ class Appointment:
             raise StateError("L'identité du titulaire doit d'abord être vérifiée.")
 
 
+LOST = (
+    "Ce rendez-vous n'est plus ouvert à ce kiosque : le dossier a été libéré ou repris "
+    "ailleurs. Recherchez à nouveau le dossier."
+)
+RELEASE_NEEDS_ADMIN = "Seul un administrateur peut libérer un dossier en cours de remise."
+
+
+def _require_deliverable(dossier: Dossier) -> None:
+    if dossier.state not in DELIVERABLE:
+        raise StateError(
+            f"Ce dossier est à l'état « {dossier.state.label} » : aucune remise n'est possible."
+        )
+
+
+def ensure_not_held_elsewhere(leases: AppointmentLeases, dossier_ref: str, now: datetime) -> None:
+    """Refuse to act on a dossier whose appointment another kiosk holds (a dossier without
+    any open appointment is not refused: the caller's own checks apply)."""
+    held = leases.open_for(dossier_ref)
+    if held is not None and held.kiosk != leases.kiosk_id:
+        raise StateError(held.held_elsewhere(now))
+
+
+def close_own_lease(
+    leases: AppointmentLeases, dossier_ref: str, end: LeaseEnd, at: datetime
+) -> Lease | None:
+    """Close this kiosk's open claim on the dossier, if it has one."""
+    held = leases.open_for(dossier_ref)
+    if held is None or held.kiosk != leases.kiosk_id:
+        return None
+    leases.close(held.id, end, at)
+    return held
+
+
 class AppointmentService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: LeaseUnitOfWorkFactory,
+        clock: Clock,
+        *,
+        stale_after: timedelta = DEFAULT_STALE_AFTER,
+        local_tz: tzinfo = OFFICES_TZ,
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._stale_after = stale_after
+        self._tz = local_tz
 
-    def open(self, session: AgentSession, dossier: Dossier) -> Appointment:
-        """Start receiving the holder of ``dossier``. A dossier refused at an earlier
-        appointment comes back for a new one."""
-        if dossier.state not in DELIVERABLE:
-            raise StateError(
-                f"Ce dossier est à l'état « {dossier.state.label} » : aucune remise n'est possible."
-            )
+    def open(
+        self, session: AgentSession, dossier: Dossier, *, take_over: bool = False
+    ) -> Appointment:
+        """Start receiving the holder of ``dossier``, claiming it for this kiosk. A dossier
+        refused at an earlier appointment comes back for a new one. ``take_over`` (an
+        administrator only) frees a dossier another kiosk holds."""
+        _require_deliverable(dossier)
         if dossier.answers_locked:
             raise StateError(
                 "Ce dossier est verrouillé après trop de réponses erronées : "
                 "un administrateur doit le déverrouiller."
             )
-        with self._uow() as uow:
+        if take_over and session.role is not Role.ADMIN:
+            raise AuthError(RELEASE_NEEDS_ADMIN)
+
+        def claim(uow: LeaseUnitOfWork) -> tuple[Dossier, Lease, datetime]:
+            now = self._clock.now()
             current = uow.dossiers.get(dossier.reference)
-            if current is None or current.state not in DELIVERABLE:
+            if current is None:
                 raise StateError("Ce dossier n'est plus disponible pour une remise.")
+            _require_deliverable(current)  # as stored now: another kiosk may have delivered it
+            details: dict[str, str | int | None] = {"previous_state": current.state.value}
+            held = uow.appointments.open_for(current.reference)
+            if held is not None:
+                details.update(self._free(uow, session, held, now, take_over))
+            lease = uow.appointments.claim(
+                current.reference, session.login, session.display_name, now
+            )
+            if lease is None:  # another kiosk claimed it since we looked
+                winner = uow.appointments.open_for(current.reference)
+                raise StateError(winner.held_elsewhere(now, self._tz) if winner else LOST)
             if current.state is DossierState.REFUSED:
                 uow.dossiers.set_state(current.reference, DossierState.CONVOKED, None)
+            details["appointment"] = lease.id
             uow.audit.append(
                 AuditDraft(
-                    "appointment.start",
-                    Outcome.SUCCESS,
-                    session.login,
-                    current.reference,
-                    {"previous_state": current.state.value},
+                    "appointment.start", Outcome.SUCCESS, session.login, current.reference, details
                 )
             )
-            uow.commit()
-        return Appointment(session, current, self._clock.now())
+            return current, lease, now
+
+        current, lease, now = in_transaction(self._uow, claim)
+        return Appointment(session, current, now, lease_id=lease.id)
+
+    def _free(
+        self,
+        uow: LeaseUnitOfWork,
+        session: AgentSession,
+        held: Lease,
+        now: datetime,
+        take_over: bool,
+    ) -> dict[str, str | int | None]:
+        """Close ``held`` if this kiosk may take the dossier; what the start event adds."""
+        if held.kiosk == uow.appointments.kiosk_id:
+            # This kiosk's own appointment, interrupted (crash, or the agent went back to
+            # the lookup): opening the dossier again resumes it.
+            uow.appointments.close(held.id, LeaseEnd.RESUMED, now)
+            return {"resumes": held.id}
+        stale = held.is_stale(now, self._stale_after)
+        if not (stale or take_over):
+            raise StateError(held.held_elsewhere(now, self._tz))
+        if uow.appointments.close(held.id, LeaseEnd.TAKEN_OVER, now):
+            uow.audit.append(
+                AuditDraft(
+                    "appointment.taken_over",
+                    Outcome.SUCCESS,
+                    session.login,
+                    held.dossier_ref,
+                    {
+                        "appointment": held.id,
+                        "from_kiosk": held.kiosk,
+                        "from_agent": held.agent,
+                        "silent_since": held.heartbeat_at.isoformat(),
+                        "why": "administrator" if take_over and not stale else "silent",
+                    },
+                )
+            )
+        return {"takes_over": held.id}
+
+    def _require_held(self, uow: LeaseUnitOfWork, appointment: Appointment, now: datetime) -> None:
+        if appointment.lease_id is None:  # not claimed (older callers): only refuse others
+            ensure_not_held_elsewhere(uow.appointments, appointment.reference, now)
+            return
+        held = uow.appointments.open_for(appointment.reference)
+        if held is None or held.id != appointment.lease_id:
+            if held is not None and held.kiosk != uow.appointments.kiosk_id:
+                raise StateError(f"{LOST} {held.held_elsewhere(now, self._tz)}")
+            raise StateError(LOST)
 
     def end(self, appointment: Appointment, reason: EndReason, text: str = "") -> None:
         """End the appointment without a delivery: the dossier is refused with the reason
-        and stays available for another appointment."""
+        and stays available for another appointment; the dossier is released."""
         appointment.require_open()
         if reason is EndReason.OTHER and not text.strip():
             raise StateError("Précisez le motif.")
         label = reason.label + (f" : {text.strip()}" if text.strip() else "")
-        with self._uow() as uow:
+
+        def refuse(uow: LeaseUnitOfWork) -> None:
+            now = self._clock.now()
             current = uow.dossiers.get(appointment.reference)
             if current is None:
                 raise StateError("Dossier introuvable.")
+            self._require_held(uow, appointment, now)
             target = transition(current.state, DossierState.REFUSED, label)
             uow.dossiers.set_state(current.reference, target, label)
+            close_own_lease(uow.appointments, current.reference, LeaseEnd.ENDED, now)
             uow.audit.append(
                 AuditDraft(
                     "appointment.end",
@@ -131,5 +254,83 @@ class AppointmentService:
                     {"reason": reason.value},
                 )
             )
-            uow.commit()
+
+        in_transaction(self._uow, refuse)
         appointment.ended = True
+
+    def leave(self, appointment: Appointment) -> None:
+        """The agent goes back to the lookup: the dossier stays as it is and is released
+        for another kiosk. Nothing happens if the appointment is already over."""
+        if appointment.ended:
+            return
+
+        def release(uow: LeaseUnitOfWork) -> None:
+            now = self._clock.now()
+            held = close_own_lease(uow.appointments, appointment.reference, LeaseEnd.LEFT, now)
+            if held is not None:
+                uow.audit.append(
+                    AuditDraft(
+                        "appointment.left",
+                        Outcome.SUCCESS,
+                        appointment.session.login,
+                        appointment.reference,
+                        {"appointment": held.id},
+                    )
+                )
+
+        in_transaction(self._uow, release)
+        appointment.ended = True
+
+    def heartbeat(self, appointment: Appointment) -> None:
+        """Say this kiosk is still receiving the holder (call it every minute or so while
+        an appointment is open): a silent claim may be taken over after ``stale_after``."""
+        appointment.require_open()
+        if appointment.lease_id is None:
+            return
+        lease_id = appointment.lease_id
+
+        def beat(uow: LeaseUnitOfWork) -> None:
+            if not uow.appointments.heartbeat(lease_id, self._clock.now()):
+                raise StateError(LOST)
+
+        in_transaction(self._uow, beat)
+
+    def interrupted(self) -> Sequence[Lease]:
+        """This kiosk's appointments left open (the kiosk stopped during them), oldest first:
+        opening the dossier again resumes one (``open``); ``release`` drops it."""
+        with self._uow() as uow:
+            return uow.appointments.open_leases(uow.appointments.kiosk_id)
+
+    def open_appointments(self) -> Sequence[Lease]:
+        """Every open appointment of every kiosk sharing the database, oldest first."""
+        with self._uow() as uow:
+            return uow.appointments.open_leases()
+
+    def release(self, reference: str, released_by: AgentSession | None) -> Lease:
+        """Free a dossier held by an appointment (a kiosk that will not come back). Only an
+        administrator; ``None`` is the machine's administrator at the console (the CLI)."""
+        if released_by is not None and released_by.role is not Role.ADMIN:
+            raise AuthError(RELEASE_NEEDS_ADMIN)
+
+        def release(uow: LeaseUnitOfWork) -> Lease:
+            now = self._clock.now()
+            held = uow.appointments.open_for(reference)
+            if held is None or not uow.appointments.close(held.id, LeaseEnd.RELEASED, now):
+                raise NotFoundError(f"Aucun rendez-vous en cours pour le dossier {reference}.")
+            uow.audit.append(
+                AuditDraft(
+                    "appointment.released",
+                    Outcome.SUCCESS,
+                    released_by.login if released_by else None,
+                    reference,
+                    {
+                        "appointment": held.id,
+                        "kiosk": held.kiosk,
+                        "agent": held.agent,
+                        "by": "agent" if released_by else "console",
+                    },
+                )
+            )
+            return held
+
+        return in_transaction(self._uow, release)

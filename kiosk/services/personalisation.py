@@ -117,7 +117,11 @@ class PersonalisationService:
     ) -> TokenCheck:
         _require_checks(appointment)
         ctx = personalisation_start.load(
-            self._devices.uow, appointment.session, appointment.reference, serial
+            self._devices.uow,
+            appointment.session,
+            appointment.reference,
+            serial,
+            self._devices.clock.now(),
         )
         info = personalisation_start.find_token(self._devices.tokens, serial)
         facts = personalisation_start.read_facts(self._devices.tokens, info, ctx.open_attempt)
@@ -150,7 +154,9 @@ class PersonalisationService:
             raise ValidationError("Le code PIN du titulaire est requis.")
         began = self._timer()
         devices, session = self._devices, appointment.session
-        ctx = personalisation_start.load(devices.uow, session, appointment.reference, serial)
+        ctx = personalisation_start.load(
+            devices.uow, session, appointment.reference, serial, devices.clock.now()
+        )
         profile = self._policy.profile_for(ctx.dossier.product)
         info = personalisation_start.find_token(devices.tokens, serial)
         facts = personalisation_start.read_facts(devices.tokens, info, ctx.open_attempt)

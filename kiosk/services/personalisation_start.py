@@ -30,6 +30,7 @@ from kiosk.domain.personalisation_ports import (
 from kiosk.domain.token_ports import TokenInfo, TokenPort, TokenRemovedError
 from kiosk.domain.token_register import TokenRecord, TokenState
 from kiosk.services import revocations
+from kiosk.services.appointment import ensure_not_held_elsewhere
 from kiosk.services.auth import AgentSession
 from kiosk.services.token_register import change_state
 
@@ -58,11 +59,14 @@ def load(
     session: AgentSession,
     dossier_ref: str,
     serial: str,
+    now: datetime,
 ) -> RunContext:
     with uow_factory() as uow:
         dossier = uow.dossiers.get(dossier_ref)
         if dossier is None or dossier.office_code != session.office_code:
             raise NotFoundError(f"Dossier {dossier_ref} introuvable pour votre bureau.")
+        # Another kiosk receiving this holder: no token is touched here.
+        ensure_not_held_elsewhere(uow.appointments, dossier_ref, now)
         if not can_transition(dossier.state, DossierState.DELIVERED):
             raise StateError(
                 f"Le dossier {dossier_ref} est à l'état « {dossier.state.label} » : "

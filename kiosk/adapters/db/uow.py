@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from kiosk.adapters.clock import SystemClock
+from kiosk.adapters.db.appointment_repo import SqlAppointmentLeases
 from kiosk.adapters.db.audit_log import SqlAuditLog
 from kiosk.adapters.db.audit_stores import (
     SqlAuditTimeIndex,
@@ -26,8 +27,10 @@ from kiosk.adapters.db.repositories import (
     SqlOfficeRepository,
     SqlProductRepository,
 )
+from kiosk.adapters.db.retry import ReconnectPolicy, begin
 from kiosk.adapters.db.token_register_repo import SqlDeliveryRegister, SqlTokenRegister
 from kiosk.adapters.db.transaction import Transaction
+from kiosk.domain.appointment_lease import AppointmentLeases
 from kiosk.domain.audit_ports import (
     AuditTimeIndex,
     AuditTree,
@@ -89,17 +92,13 @@ class SqlUnitOfWork:
         self.journal: PersonalisationJournal = SqlPersonalisationJournal(self._tx)
         self.revocations: RevocationRequests = SqlRevocationRequests(self._tx)
         self.deliveries: DeliveryRegister = SqlDeliveryRegister(self._tx)
+        self.appointments: AppointmentLeases = SqlAppointmentLeases(self._tx, kiosk_id, site)
+        self.reconnect = ReconnectPolicy()
 
     def __enter__(self) -> Self:
-        try:
-            connection = self._engine.connect()
-        except DBAPIError as exc:
-            raise storage_error(exc) from exc
-        try:
-            connection.begin()  # BEGIN IMMEDIATE on SQLite: may wait for another writer
-        except DBAPIError as exc:
-            connection.close()
-            raise storage_error(exc) from exc
+        # BEGIN IMMEDIATE on SQLite: may wait for another writer; a PostgreSQL server
+        # that is restarting is waited for a moment (nothing has been done yet).
+        connection = begin(self._engine, self.reconnect)
         self._connection = connection
         self._tx.attach(connection)
         return self
@@ -127,7 +126,8 @@ class SqlUnitOfWork:
         try:
             connection.commit()
         except DBAPIError as exc:
-            raise storage_error(exc) from exc
+            # A connection lost here leaves the outcome unknown: never a transient error.
+            raise storage_error(exc, during_commit=True) from exc
 
     def rollback(self) -> None:
         try:
@@ -155,8 +155,11 @@ class SqlUnitOfWorkFactory:
         self._clock = clock or SystemClock()
         self._local_tz = local_tz
         self._salts = salts
+        self.reconnect = ReconnectPolicy()  # how long a restarting server is waited for
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(
+        uow = SqlUnitOfWork(
             self.engine, self._site, self._kiosk_id, self._clock, self._local_tz, self._salts
         )
+        uow.reconnect = self.reconnect
+        return uow

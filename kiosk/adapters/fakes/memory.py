@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
+from kiosk.domain.appointment_lease import AppointmentLeases, Lease, LeaseEnd
 from kiosk.domain.audit import GENESIS_HASH, AuditDraft, AuditEvent, seal
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.errors import NotFoundError, StorageError
@@ -86,6 +87,8 @@ class MemoryState:
     code_hashes: dict[str, str] = field(default_factory=dict)  # keyed hash -> reference
     agents: dict[str, Agent] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
+    leases: dict[int, Lease] = field(default_factory=dict)  # open appointments by id
+    lease_ids: int = 0
 
     def copy(self) -> MemoryState:
         return MemoryState(
@@ -94,6 +97,8 @@ class MemoryState:
             dict(self.code_hashes),
             dict(self.agents),
             list(self.audit),
+            dict(self.leases),
+            self.lease_ids,
         )
 
 
@@ -206,6 +211,44 @@ class MemoryAuditLog:
         return len(self._state.audit)
 
 
+class MemoryAppointmentLeases:
+    def __init__(self, state: MemoryState, kiosk_id: str, site: str) -> None:
+        self._state = state
+        self._kiosk = kiosk_id
+        self._site = site
+
+    @property
+    def kiosk_id(self) -> str:
+        return self._kiosk
+
+    def open_for(self, dossier_ref: str) -> Lease | None:
+        return next((x for x in self._state.leases.values() if x.dossier_ref == dossier_ref), None)
+
+    def claim(self, dossier_ref: str, agent: str, agent_name: str, at: datetime) -> Lease | None:
+        if self.open_for(dossier_ref) is not None:
+            return None
+        self._state.lease_ids += 1
+        lease = Lease(
+            self._state.lease_ids, dossier_ref, self._kiosk, self._site, agent, agent_name, at, at
+        )
+        self._state.leases[lease.id] = lease
+        return lease
+
+    def close(self, lease_id: int, end: LeaseEnd, at: datetime) -> bool:
+        return self._state.leases.pop(lease_id, None) is not None
+
+    def heartbeat(self, lease_id: int, at: datetime) -> bool:
+        lease = self._state.leases.get(lease_id)
+        if lease is None:
+            return False
+        self._state.leases[lease_id] = replace(lease, heartbeat_at=at)
+        return True
+
+    def open_leases(self, kiosk: str | None = None) -> Sequence[Lease]:
+        leases = (x for x in self._state.leases.values() if kiosk in (None, x.kiosk))
+        return sorted(leases, key=lambda x: (x.started_at, x.id))
+
+
 class MemoryUnitOfWork:
     """One transaction. Transactions are serialised by the factory's lock, as SQLite would."""
 
@@ -213,6 +256,7 @@ class MemoryUnitOfWork:
     dossiers: DossierRepository
     agents: AgentRepository
     audit: AuditLog
+    appointments: AppointmentLeases
 
     def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -225,6 +269,7 @@ class MemoryUnitOfWork:
         self.dossiers = MemoryDossierRepository(state)
         self.agents = MemoryAgentRepository(state)
         self.audit = MemoryAuditLog(state, f.clock, f.site, f.kiosk_id)
+        self.appointments = MemoryAppointmentLeases(state, f.kiosk_id, f.site)
 
     def __enter__(self) -> Self:
         self._factory.lock.acquire()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+import kiosk.adapters.db.appointment_schema  # registers its table
 import kiosk.adapters.db.audit_schema  # registers its tables
 import kiosk.adapters.db.personalisation_schema  # noqa: F401 - registers its tables
 from kiosk.adapters.db.engine import make_engine
