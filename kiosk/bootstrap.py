@@ -22,10 +22,12 @@ from kiosk.services.answers import AnswersService
 from kiosk.services.appointment import AppointmentService
 from kiosk.services.auth import AuthService
 from kiosk.services.container import KioskInfo, Services
+from kiosk.services.convocations import ConvocationsService
 from kiosk.services.delivery import DeliveryService
 from kiosk.services.identity import IdentityService
 from kiosk.services.lookup import LookupService
 from kiosk.services.personalisation import PersonalisationService
+from kiosk.services.resumption import ResumptionService
 from kiosk.services.token_register import TokenRegisterService
 
 if TYPE_CHECKING:
@@ -111,13 +113,16 @@ def make_services(settings: Settings) -> Services:
         # The desk can still look dossiers up and check identities: only the token step
         # is unavailable, and says why.
         pki_problem = exc.message
+    appointments = AppointmentService(uow, clock)
     return Services(
-        info=KioskInfo(settings.site, settings.kiosk_id, site_name, settings.idle_lock_seconds),
+        info=KioskInfo(
+            settings.site, settings.kiosk_id, site_name, settings.idle_lock_seconds, settings.theme
+        ),
         auth=AuthService(
             uow, hasher, clock, settings.login_max_failures, settings.login_lock_minutes
         ),
         lookup=LookupService(uow, site_secret),
-        appointments=AppointmentService(uow, clock),
+        appointments=appointments,
         identity=IdentityService(uow, clock, site_secret),
         answers=AnswersService(uow, hasher),
         personalisation=personalisation,
@@ -126,6 +131,8 @@ def make_services(settings: Settings) -> Services:
         token_register=TokenRegisterService(uow, clock),
         reader=make_reader(settings, clock),
         terms_version=settings.pki_settings.terms_version,
+        convocations=ConvocationsService(uow, clock),
+        resumption=ResumptionService(uow, appointments),
     )
 
 

@@ -17,6 +17,7 @@ from kiosk.domain.errors import ConfigError
 from kiosk.domain.reader_ports import ReaderPairing, pairings_from_config
 
 DEFAULT_PKCS11_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+THEMES = ("default", "contrast")
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class Settings:
     """SOFTHSM2_CONF for the demo's SoftHSM tokens (set only when SoftHSM is the module)."""
     idle_lock_seconds: int = 180
     """Seconds without a key before the screen locks."""
+    theme: str = "default"
+    """``default``, or ``contrast`` for the high-contrast theme (F12 switches at the desk)."""
     login_max_failures: int = 5
     """Failed logins before the login is locked."""
     login_lock_minutes: int = 15
@@ -183,6 +186,9 @@ def load_settings(env: Mapping[str, str] | None = None, home: Path | None = None
         ocsp_url=get("ocsp_url", None),
         terms_version=get("terms_version", PkiSettings.terms_version),
     )
+    theme = get("theme", "default")
+    if theme not in THEMES:
+        raise ConfigError("KIOSK_THEME", "« default » ou « contrast » attendu")
     devices = DeskDevices(
         reader=reader,
         reader_pairings=pairings_from_config(readers),
@@ -196,6 +202,7 @@ def load_settings(env: Mapping[str, str] | None = None, home: Path | None = None
         pkcs11_module=module,
         softhsm_conf=Path(softhsm_conf) if softhsm_conf else None,
         idle_lock_seconds=_int("KIOSK_IDLE_LOCK_SECONDS", get("idle_lock_seconds", 180), 10, 86400),
+        theme=theme,
         login_max_failures=_int("KIOSK_LOGIN_MAX_FAILURES", get("login_max_failures", 5), 1, 100),
         login_lock_minutes=_int("KIOSK_LOGIN_LOCK_MINUTES", get("login_lock_minutes", 15), 1, 1440),
         argon2=argon,

@@ -1,4 +1,5 @@
-"""Agent login and logout, with lockout after repeated failures (audited)."""
+"""Agent login and logout, with lockout after repeated failures, and the idle lock
+(all audited)."""
 
 from __future__ import annotations
 
@@ -116,6 +117,47 @@ class AuthService:
                 )
             )
             uow.commit()
+
+    def lock(self, session: AgentSession, idle_seconds: int) -> None:
+        """The screen locked itself after ``idle_seconds`` without a key; the session is
+        kept (its appointment too) until someone logs in again."""
+        with self._uow() as uow:
+            uow.audit.append(
+                AuditDraft(
+                    "agent.idle_lock",
+                    Outcome.SUCCESS,
+                    session.login,
+                    details={"idle_seconds": idle_seconds},
+                )
+            )
+            uow.commit()
+
+    def unlock(self, locked: AgentSession, login: str, password: str) -> AgentSession:
+        """Log in on a locked screen (same checks and lockout as ``login``). The same agent
+        takes their session back; another agent replaces it: the locked session is
+        logged out, and its appointment is left for resumption."""
+        session = self.login(login, password)
+        same_agent = session.login == locked.login
+        with self._uow() as uow:
+            if not same_agent:
+                uow.audit.append(
+                    AuditDraft(
+                        "agent.logout",
+                        Outcome.SUCCESS,
+                        locked.login,
+                        details={"reason": "idle_lock_replaced"},
+                    )
+                )
+            uow.audit.append(
+                AuditDraft(
+                    "agent.unlock",
+                    Outcome.SUCCESS,
+                    session.login,
+                    details={"same_agent": same_agent, "locked_agent": locked.login},
+                )
+            )
+            uow.commit()
+        return session
 
 
 class _DummyHash:

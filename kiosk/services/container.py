@@ -8,10 +8,12 @@ from kiosk.domain.reader_ports import ReaderPort
 from kiosk.services.answers import AnswersService
 from kiosk.services.appointment import AppointmentService
 from kiosk.services.auth import AuthService
+from kiosk.services.convocations import ConvocationsService
 from kiosk.services.delivery import DeliveryService
 from kiosk.services.identity import IdentityService
 from kiosk.services.lookup import LookupService
 from kiosk.services.personalisation import PersonalisationService
+from kiosk.services.resumption import ResumptionService
 from kiosk.services.token_register import TokenRegisterService
 
 
@@ -23,6 +25,8 @@ class KioskInfo:
     kiosk_id: str
     site_name: str
     idle_lock_seconds: int = 180
+    theme: str = "default"
+    """``default`` or ``contrast`` (high contrast)."""
 
 
 @dataclass(frozen=True)
@@ -41,3 +45,7 @@ class Services:
     token_register: TokenRegisterService | None
     reader: ReaderPort
     terms_version: str
+    convocations: ConvocationsService | None = None
+    """Today's convocations for the home screen; None: the home shows no list."""
+    resumption: ResumptionService | None = None
+    """Interrupted appointments offered at login; None: nothing is offered."""

@@ -30,6 +30,7 @@ from kiosk.services.answers import AnswersService
 from kiosk.services.appointment import AppointmentService
 from kiosk.services.auth import AuthService
 from kiosk.services.container import KioskInfo, Services
+from kiosk.services.convocations import ConvocationsService
 from kiosk.services.identity import IdentityService
 from kiosk.services.lookup import LookupService
 
@@ -185,5 +186,6 @@ def build_world(*, fixed_codes: bool = True, site: str = SITE) -> World:
         token_register=None,
         reader=SimulatedReader(now=clock.now),
         terms_version="CGU-TEST",
+        convocations=ConvocationsService(db, clock),
     )
     return World(services, db, clock, codes)
