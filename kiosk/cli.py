@@ -15,6 +15,7 @@ from pathlib import Path
 
 from kiosk.adapters.db.migrate import head_revision, upgrade
 from kiosk.admin import admin_services
+from kiosk.audit_cli import register as register_audit
 from kiosk.config import load_settings
 from kiosk.domain.errors import ConfigError, KioskError, ValidationError
 from kiosk.services.agents import parse_role
@@ -79,19 +80,20 @@ def cmd_agents_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_audit_verify(_args: argparse.Namespace) -> int:
-    with admin_services() as admin:
-        report = admin.audit().verify()
-    _out(report.message)
-    return 0 if report.ok else 1
-
-
 def cmd_demo_init(args: argparse.Namespace) -> int:
     from kiosk.demo import init_demo
 
     home = Path(os.environ.get("KIOSK_HOME", "var/demo")).expanduser().resolve()
     for line in init_demo(home, force=args.force):
         _out(line)
+    return 0
+
+
+def cmd_demo_history(args: argparse.Namespace) -> int:
+    from kiosk.demo_history import add_history
+
+    with admin_services() as admin:
+        _out(add_history(admin.uow.engine, args.events, days=args.days).message)
     return 0
 
 
@@ -121,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init = command(demo, "init", "crée le dossier de démonstration (var/demo)", cmd_demo_init)
     init.add_argument("--force", action="store_true", help="recrée le dossier s'il existe")
+    history = command(
+        demo, "history", "ajoute un historique d'audit réaliste (60 jours)", cmd_demo_history
+    )
+    history.add_argument("--events", type=int, default=3000, metavar="N")
+    history.add_argument("--days", type=int, default=60, metavar="JOURS")
 
     db = commands.add_parser("db", help="base de données").add_subparsers(
         metavar="ACTION", required=True
@@ -152,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="journal d'audit").add_subparsers(
         metavar="ACTION", required=True
     )
-    command(audit, "verify", "vérifie le chaînage du journal d'audit", cmd_audit_verify)
+    register_audit(lambda name, text, handler: command(audit, name, text, handler))
     return parser
 
 

@@ -146,11 +146,15 @@ def numbers_to_try(records: Sequence[dict[str, Any]], today: date) -> list[str]:
     return lines
 
 
+DEMO_HISTORY_EVENTS = 3000
+
+
 def init_demo(home: Path, force: bool = False) -> list[str]:
     """Build the demo home and return the lines to print; a second run changes nothing."""
     from kiosk.adapters.db.migrate import upgrade
     from kiosk.admin import admin_services
     from kiosk.config import load_settings
+    from kiosk.demo_history import add_history
 
     if (home / "kiosk.toml").exists() and not force:
         return [
@@ -164,6 +168,9 @@ def init_demo(home: Path, force: bool = False) -> list[str]:
     today = local_today()
     records = shift_convocations(load_fixture("dossiers.json"), today)
     with admin_services(settings) as admin:
+        history = add_history(
+            admin.uow.engine, DEMO_HISTORY_EVENTS
+        )  # the past first: times in order
         importer = admin.importer()
         importer.import_offices(FIXTURES / "offices.json")
         importer.import_products(FIXTURES / "products.json")
@@ -172,6 +179,7 @@ def init_demo(home: Path, force: bool = False) -> list[str]:
             admin.agents().add(
                 agent.login, agent.display_name, agent.role, agent.office, agent.password
             )
+        made = admin.audit_checkpoints().make()
     lines = [
         f"Dossier de démonstration prêt : {home}",
         f"Bureau servi : {settings.site} (kiosque {settings.kiosk_id}), "
@@ -183,6 +191,13 @@ def init_demo(home: Path, force: bool = False) -> list[str]:
         f"  {a.login:<10} {a.password:<20} {a.role.label}, bureau {a.office}" for a in DEMO_AGENTS
     ]
     lines += ["", *pki_lines]
+    lines += [
+        "",
+        history.message,
+        f"Premier point de contrôle signé par la clé d'audit : {made.checkpoint.describe()}"
+        if made
+        else "",
+    ]
     lines += ["", f"Numéros de retrait à essayer au bureau de {settings.site} aujourd'hui :"]
     lines += numbers_to_try(records, today)
     lines += ["", "Lancez le kiosque : kiosk run"]

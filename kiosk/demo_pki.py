@@ -31,4 +31,22 @@ def prepare_pki(settings: Settings) -> list[str]:
     if not (pki.ca_folder / "ca.json").exists():
         EmbeddedCA.create(pki.ca_folder, module_path=settings.pkcs11_module)
         lines.append(f"Autorité de certification de démonstration créée : {pki.ca_folder}")
+    lines += prepare_audit_key(settings)
     return lines
+
+
+def prepare_audit_key(settings: Settings) -> list[str]:
+    """The kiosk's audit key (ECDSA P-256) on its own token; its public half exported."""
+    from kiosk.adapters.token.audit_key import create_audit_key, has_audit_key
+    from kiosk.audit_settings import load_audit_settings
+
+    audit = load_audit_settings(settings)
+    if has_audit_key(audit.folder):
+        return []
+    create_audit_key(
+        audit.folder, module_path=settings.pkcs11_module, token_label=audit.token_label
+    )
+    return [
+        f"Clé d'audit (ECDSA P-256) créée sur son support {audit.token_label} ; "
+        f"clé publique pour les auditeurs : {audit.public_key_file}"
+    ]

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from kiosk.domain.audit import AuditDraft
 from kiosk.domain.checkpoint import SignedCheckpoint
+from kiosk.domain.errors import IntegrityError
 from kiosk.domain.merkle_store import TreeStore
 from kiosk.domain.personal_data import (
     PERSONAL_DETAIL_KEY,
@@ -23,6 +24,17 @@ from kiosk.domain.personal_data import (
     new_personal_record,
 )
 from kiosk.domain.ports import UnitOfWork
+
+
+class UnreadableEventError(IntegrityError):
+    """A stored event whose columns no longer read as an event (a modified outcome, details
+    that are no longer JSON...): the log is altered there."""
+
+    def __init__(self, seq: int) -> None:
+        super().__init__(
+            f"Journal altéré à l'événement n° {seq} : contenu illisible (modifié dans la base)"
+        )
+        self.seq = seq
 
 
 class AuditTree(TreeStore, Protocol):

@@ -4,7 +4,10 @@ The MRZ is read (typed, or from a scanner that types it) or, for a damaged docum
 entered by hand; every check digit is verified by ``kiosk.domain.mrz`` and the document
 is compared with the dossier's holder by ``kiosk.domain.identity``. The audit event gets
 the outcome of each check, never the document number: only its keyed MAC, so that an
-auditor can tell whether two deliveries used the same document without learning it.
+auditor can tell whether two deliveries used the same document without learning it. The
+document's dates and the holder's nationality are personal data: they are kept apart from
+the chain (``AuditDraft.personal``), which commits only to a salted commitment, so the
+retention job can erase them.
 """
 
 from __future__ import annotations
@@ -19,6 +22,11 @@ from kiosk.domain.mrz import MrzData, parse_mrz
 from kiosk.domain.mrz_fields import MrzCheckDigitError
 from kiosk.domain.ports import Clock, UnitOfWorkFactory
 from kiosk.services.appointment import Appointment
+
+# Facts about the holder and their document that the audit keeps apart, erasable (see
+# above). The effective expiry stays in the chain: it is the evidence the expiry check's
+# verdict rests on, which an auditor must be able to judge for as long as the log lives.
+PERSONAL_IDENTITY_FIELDS = ("nationality", "expiry_date", "issue_month")
 
 
 def document_mac(secret: bytes, document: MrzData) -> str:
@@ -53,8 +61,13 @@ class IdentityService:
         report = check_identity(document, appointment.dossier.holder, self._clock.now().date())
         details = dict(report.audit_details())
         details["document_mac"] = document_mac(self._secret, document)
+        personal = {}
+        for name in PERSONAL_IDENTITY_FIELDS:
+            value = details.pop(name, None)
+            if value is not None:
+                personal[name] = str(value)
         outcome = Outcome.SUCCESS if report.passed else Outcome.REFUSED
-        self._record(appointment, "identity.check", outcome, details)
+        self._record(appointment, "identity.check", outcome, details, personal)
         appointment.identity_passed = report.passed
         appointment.identity_report = report if report.passed else None
         appointment.photo_confirmed = False
@@ -75,11 +88,17 @@ class IdentityService:
         event_type: str,
         outcome: Outcome,
         details: dict[str, str | int | bool | None],
+        personal: dict[str, str] | None = None,
     ) -> None:
         with self._uow() as uow:
             uow.audit.append(
                 AuditDraft(
-                    event_type, outcome, appointment.session.login, appointment.reference, details
+                    event_type,
+                    outcome,
+                    appointment.session.login,
+                    appointment.reference,
+                    details,
+                    personal,
                 )
             )
             uow.commit()

@@ -8,7 +8,9 @@ Import what a module uses explicitly, e.g.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,10 +18,11 @@ import pytest
 
 from kiosk.adapters.crypto.checkpoint_keys import EcdsaP256CheckpointSigner
 from kiosk.adapters.token.audit_key import create_audit_key
+from kiosk.cli import main
 from kiosk.domain.audit import AuditDraft, AuditEvent, Outcome
 from kiosk.domain.checkpoint import log_origin
 from kiosk.domain.log_verification import event_leaf_hash
-from tests.integration.db_env import Db
+from tests.integration.db_env import Db, migrated_db
 from tests.integration.softhsm_env import SoftHsm, unique_label
 
 ORIGIN = log_origin("BREST", "test-kiosk")  # what db_env's unit of work stamps events with
@@ -72,5 +75,38 @@ def audit_key_folder(softhsm: SoftHsm, parent: Path) -> Path:
 
 
 @pytest.fixture
-def audit_folder(softhsm: SoftHsm, tmp_path: Path) -> Iterator[Path]:
-    yield audit_key_folder(softhsm, tmp_path)
+def audit_folder(softhsm: SoftHsm, tmp_path: Path) -> Path:
+    return audit_key_folder(softhsm, tmp_path)
+
+
+@dataclass
+class Home:
+    """A kiosk home for the CLI: kiosk.toml, a migrated SQLite database with events, and
+    the audit key on the session's SoftHSM."""
+
+    folder: Path
+    db: Db
+
+    @property
+    def public_key(self) -> Path:
+        return self.folder / "audit" / "audit-key.pub.pem"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, softhsm: SoftHsm) -> Iterator[Home]:
+    for key in list(os.environ):
+        if key.startswith("KIOSK_"):
+            monkeypatch.delenv(key)
+    folder = tmp_path / "home"
+    folder.mkdir()
+    (folder / "kiosk.toml").write_text('site = "BREST"\nkiosk_id = "test-kiosk"\n')
+    monkeypatch.setenv("KIOSK_HOME", str(folder))
+    audit_key_folder(softhsm, folder)
+    with migrated_db(folder) as db:
+        yield Home(folder, db)

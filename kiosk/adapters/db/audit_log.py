@@ -22,7 +22,7 @@ from kiosk.adapters.db.audit_tree_store import SqlTreeStore
 from kiosk.adapters.db.schema import audit_events
 from kiosk.adapters.db.transaction import Transaction
 from kiosk.domain.audit import GENESIS_HASH, AuditDraft, AuditEvent, Outcome, seal
-from kiosk.domain.audit_ports import commit_personal_draft
+from kiosk.domain.audit_ports import UnreadableEventError, commit_personal_draft
 from kiosk.domain.log_verification import event_leaf_hash
 from kiosk.domain.personal_data import SaltSource
 from kiosk.domain.ports import Clock
@@ -37,19 +37,25 @@ _INSERT = insert(audit_events)
 
 
 def event_from_row(row: Any) -> AuditEvent:
-    return AuditEvent(
-        seq=row.seq,
-        at=row.at,
-        site=row.site,
-        kiosk=row.kiosk,
-        agent=row.agent,
-        dossier_ref=row.dossier_ref,
-        event_type=row.event_type,
-        outcome=Outcome(row.outcome),
-        details=json.loads(row.details),
-        prev_hash=row.prev_hash,
-        hash=row.hash,
-    )
+    try:
+        details = json.loads(row.details)
+        if not isinstance(details, dict):
+            raise TypeError(type(details).__name__)
+        return AuditEvent(
+            seq=row.seq,
+            at=row.at,
+            site=row.site,
+            kiosk=row.kiosk,
+            agent=row.agent,
+            dossier_ref=row.dossier_ref,
+            event_type=row.event_type,
+            outcome=Outcome(row.outcome),
+            details=details,
+            prev_hash=row.prev_hash,
+            hash=row.hash,
+        )
+    except (ValueError, TypeError) as exc:
+        raise UnreadableEventError(row.seq) from exc
 
 
 class SqlAuditLog:
@@ -108,8 +114,17 @@ class SqlAuditLog:
             .order_by(audit_events.c.seq),
             stream=True,
         )
-        for row in result:
-            yield event_from_row(row)
+        rows, last_seq = iter(result), start_seq - 1
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except (ValueError, TypeError) as exc:  # a stored time that is no longer one
+                raise UnreadableEventError(last_seq + 1) from exc
+            event = event_from_row(row)
+            last_seq = event.seq
+            yield event
 
     def count(self) -> int:
         total: int = self._tx.execute(select(func.count()).select_from(audit_events)).scalar_one()

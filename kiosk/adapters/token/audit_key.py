@@ -202,6 +202,10 @@ def token_public_key_der(folder: Path, *, module_path: str) -> bytes:
     return on_token
 
 
+def token_public_key_pem(folder: Path, *, module_path: str) -> bytes:
+    return _pem(token_public_key_der(folder, module_path=module_path))
+
+
 def load_audit_signer(folder: Path, *, module_path: str, key_name: str) -> Pkcs11CheckpointSigner:
     """The signer of ``create_audit_key``'s key; checks its token holds the key whose public
     half was exported (a swapped token would sign what no auditor can check)."""
