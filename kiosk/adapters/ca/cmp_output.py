@@ -1,0 +1,126 @@
+"""What a failed ``openssl cmp`` run means, read from its output.
+
+The OpenSSL 3 client reports through a non-zero exit status and "CMP error:" lines whose
+wording is stable across 3.x. They are sorted here, most specific first: a certificate
+the client refused, an answer whose protection does not verify, a refusal by the
+authority (PKIStatus with its PKIFailureInfo), then transport failures. The French
+message is built from fixed text, the configured server address and the failure codes;
+the CA's own status text is kept only in ``detail``, scrubbed of the shared secret.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kiosk.domain.ca_errors import (
+    CaAuthenticationError,
+    CaError,
+    CaOperation,
+    CaRejectedError,
+    CaResponseMismatchError,
+    CaUnreachableError,
+)
+
+_CERTIFICATE_REFUSED = (
+    "does not match our enrollment key",
+    "key values mismatch",
+    "failed to validate newly enrolled cert",
+    "client did not accept it",
+)
+_PROTECTION = (
+    "wrong pbm value",
+    "error validating protection",
+    "missing protection",
+    "does not match expected sender",
+    "no suitable sender cert",
+    "error validating signature",
+    "missing trust store",
+    "untrusted server",
+)
+_CONNECT = ("connect timeout", "error connecting", "connection refused", "connect error")
+_SILENT = ("transfer timeout", "read timeout", "total timeout", "timeout")
+_TRANSPORT = ("transfer error", "error receiving", "error sending", "tls connection")
+
+_HTTP_STATUS = re.compile(r"received error:code=(\d{3})")
+_FAILURE_INFO = re.compile(r"PKIFailureInfo: ([A-Za-z, ]+?)(?:;|$)", re.MULTILINE)
+
+FAILURE_LABELS: dict[str, str] = {
+    "badAlg": "algorithme non admis",
+    "badMessageCheck": "contrôle d'intégrité du message en échec",
+    "badRequest": "demande non admise",
+    "badTime": "horloge du kiosque hors tolérance",
+    "badCertId": "certificat inconnu de l'autorité",
+    "badDataFormat": "données mal formées",
+    "wrongAuthority": "ce n'est pas la bonne autorité",
+    "incorrectData": "données incorrectes",
+    "badPOP": "preuve de possession de la clé refusée",
+    "certRevoked": "certificat déjà révoqué",
+    "wrongIntegrity": "protection du message non admise",
+    "unacceptedPolicy": "politique de certification non admise",
+    "unacceptedExtension": "extension non admise",
+    "badCertTemplate": "contenu du certificat demandé refusé",
+    "signerNotTrusted": "kiosque non reconnu par l'autorité",
+    "notAuthorized": "kiosque non autorisé pour cette demande",
+    "systemUnavail": "service momentanément indisponible",
+    "systemFailure": "panne de l'autorité",
+    "duplicateCertReq": "demande en double",
+    "transactionIdInUse": "identifiant de transaction déjà utilisé",
+    "unsupportedVersion": "version du protocole non prise en charge",
+}
+
+
+def error_lines(output: str, secret: str | None) -> str:
+    """The client's error and warning lines, without the secret (for ``detail``)."""
+    kept = [line.strip() for line in output.splitlines() if "error" in line.lower()]
+    text = "\n".join(kept)[:2000]
+    if secret:
+        text = text.replace(secret, "***")
+    return text
+
+
+def failure_info(output: str) -> tuple[str, ...]:
+    names: list[str] = []
+    for found in _FAILURE_INFO.findall(output):
+        names.extend(name.strip() for name in found.split(",") if name.strip())
+    return tuple(dict.fromkeys(names))
+
+
+def _refusal_reason(failures: tuple[str, ...]) -> str:
+    labels = [FAILURE_LABELS.get(name, f"code {name}") for name in failures]
+    return ", ".join(labels) if labels else "refus sans motif précisé"
+
+
+def classify(
+    output: str,
+    operation: CaOperation,
+    *,
+    server: str,
+    timeout_seconds: int,
+    secret: str | None = None,
+) -> CaError:
+    """The error for a run that exited non-zero with ``output`` (stdout and stderr)."""
+    detail = error_lines(output, secret)
+    lowered = output.lower()
+    if operation is CaOperation.ISSUE and any(s in lowered for s in _CERTIFICATE_REFUSED):
+        return CaResponseMismatchError(detail)
+    if any(s in lowered for s in _PROTECTION):
+        return CaAuthenticationError(operation, detail)
+    if "pkistatus:" in lowered or "rejected by server" in lowered:
+        failures = failure_info(output)
+        return CaRejectedError(_refusal_reason(failures), operation, detail, failure_info=failures)
+    http = _HTTP_STATUS.search(output)
+    if http:
+        cause = f"{server} a répondu par une erreur HTTP {http.group(1)}"
+        return CaUnreachableError(cause, operation, detail)
+    if any(s in lowered for s in _CONNECT):
+        return CaUnreachableError(f"connexion impossible à {server}", operation, detail)
+    if any(s in lowered for s in _SILENT):
+        cause = f"pas de réponse de {server} en {timeout_seconds} s"
+        return CaUnreachableError(cause, operation, detail)
+    if any(s in lowered for s in _TRANSPORT):
+        return CaUnreachableError(f"échange interrompu avec {server}", operation, detail)
+    return CaError(
+        "L'autorité de certification a répondu de façon inattendue : prévenez "
+        f"l'administrateur. {operation.consequence}",
+        detail,
+    )
