@@ -122,3 +122,9 @@ class TokenPort(Protocol):
     def public_key(self, serial: str, key_id: bytes) -> bytes | None:
         """The public key (SubjectPublicKeyInfo DER) stored under ``key_id``."""
         ...
+
+    def unblock_pin(self, serial: str, so_pin: str, new_user_pin: str) -> None:
+        """Log in as the security officer and set a new user PIN (C_InitPIN), which also
+        unlocks a PIN blocked by wrong tries. Keys and certificates stay. A wrong SO PIN
+        raises ``PinIncorrectError(so=True)``; a blocked SO PIN ``PinLockedError``."""
+        ...

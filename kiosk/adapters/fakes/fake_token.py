@@ -164,6 +164,14 @@ class FakeTokenPort:
         key = self._device(serial).keys.get(key_id)
         return None if key is None else spki_der(key.public_key())
 
+    def unblock_pin(self, serial: str, so_pin: str, new_user_pin: str) -> None:
+        token = self._device(serial)
+        if not token.initialized:
+            raise DeviceError("Le code PIN du support n'a pas été défini : initialisez le support.")
+        if so_pin != token.so_pin:
+            raise PinIncorrectError(so=True)
+        token.user_pin, token.tries_left = new_user_pin, self.max_pin_tries
+
     # Internals ---------------------------------------------------------------------------
 
     def _device(self, serial: str, *, present_only: bool = True) -> FakeToken:

@@ -254,6 +254,10 @@ class Pkcs11TokenAdapter:
             found = certificate_objects.certificates_with_id(session, key_id)
             return bytes(found[0][Attribute.VALUE]) if found else None
 
+    def unblock_pin(self, serial: str, so_pin: str, new_user_pin: str) -> None:
+        with self._session(serial, "le déblocage du code PIN", so_pin=so_pin, rw=True) as session:
+            session.init_pin(new_user_pin)
+
     def public_key(self, serial: str, key_id: bytes) -> bytes | None:
         with self._session(serial, "la lecture de la clé publique") as session:
             try:
