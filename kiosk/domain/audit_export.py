@@ -266,7 +266,8 @@ def verify_export(
     checked = kept = 0
     for item in events:
         event = item.event
-        problem = _problem(event, previous, item, checkpoint)
+        expected = None if header is None else header.first_seq
+        problem = _problem(event, previous, expected, item, checkpoint)
         if problem is not None:
             return ExportVerdict(
                 False,
@@ -296,9 +297,12 @@ def verify_export(
 def _problem(
     event: AuditEvent,
     previous: AuditEvent | None,
+    expected_first: int | None,
     item: ExportedEvent,
     checkpoint: Checkpoint,
 ) -> str | None:
+    if previous is None and expected_first is not None and event.seq != expected_first:
+        return f"l'export devait commencer par l'événement n° {expected_first}"
     if previous is not None and event.seq != previous.seq + 1:
         return f"l'événement n° {previous.seq + 1} manque ou a été déplacé"
     if previous is not None and event.prev_hash != previous.hash:

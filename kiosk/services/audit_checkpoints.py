@@ -30,7 +30,7 @@ from kiosk.domain.checkpoint_schedule import CheckpointSchedule, extend_checkpoi
 from kiosk.domain.errors import IntegrityError, KioskError
 from kiosk.domain.merkle_store import tree_root
 from kiosk.domain.ports import Clock
-from kiosk.services.audit_walk import CachedTree, LogWalk
+from kiosk.services.audit_walk import CHUNK_EVENTS, CachedTree, LogWalk
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,7 @@ class AuditCheckpoints:
         schedule: CheckpointSchedule,
     ) -> None:
         self._uow = uow
+        self.chunk = CHUNK_EVENTS  # events per read transaction
         self._signer = signer  # called only when a checkpoint is really made
         self._verifier = verifier
         self._origin = origin
@@ -95,7 +96,7 @@ class AuditCheckpoints:
             size = previous.size if previous else 0
             peaks = tx.audit_tree.peaks(size)
             last_hash = _event_hash(tx, size)
-        walk = LogWalk(self._uow)
+        walk = LogWalk(self._uow, self.chunk)
         with closing(walk.events(size + 1)) as events:
             acc = extend_checkpoint(previous, peaks, last_hash, events)
         with self._uow() as tx:

@@ -21,7 +21,7 @@ from kiosk.domain.checkpoint import Checkpoint, CheckpointVerifier
 from kiosk.domain.errors import ValidationError
 from kiosk.domain.merkle_store import inclusion_proof
 from kiosk.services.audit_checkpoints import open_stored
-from kiosk.services.audit_walk import CachedTree, LogWalk
+from kiosk.services.audit_walk import CHUNK_EVENTS, CachedTree, LogWalk
 
 FORMATS = ("csv", "jsonl")
 
@@ -68,6 +68,7 @@ class AuditExport:
         local_tz: tzinfo,
     ) -> None:
         self._uow = uow
+        self.chunk = CHUNK_EVENTS  # events per read transaction
         self._verifier = verifier
         self._origin = origin
         self._tz = local_tz
@@ -115,7 +116,7 @@ class AuditExport:
         yield header.line() if fmt == "jsonl" else csv_header()
         if not header.first_seq:
             return
-        walk = LogWalk(self._uow)
+        walk = LogWalk(self._uow, self.chunk)
         tree = CachedTree(walk.uow.audit_tree)
         with closing(
             walk.events(header.first_seq, header.last_seq, with_personal=personal)

@@ -22,7 +22,7 @@ from kiosk.domain.log_verification import Breach, LogReport, event_leaf_hash, ve
 from kiosk.domain.personal_data import PERSONAL_DETAIL_KEY, verify_personal
 from kiosk.domain.stored_tree import StoredTreeCheck, TreeFault
 from kiosk.services.audit_checkpoints import open_stored
-from kiosk.services.audit_walk import LogWalk
+from kiosk.services.audit_walk import CHUNK_EVENTS, LogWalk
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,7 @@ class AuditIntegrity:
         self, uow: AuditUnitOfWorkFactory, verifier: CheckpointVerifier | None, origin: str
     ) -> None:
         self._uow = uow
+        self.chunk = CHUNK_EVENTS  # events per read transaction
         self._verifier = verifier
         self._origin = origin
 
@@ -115,7 +116,7 @@ class AuditIntegrity:
         stored, stored_faults = self._stored_checkpoints()
         faults += stored_faults
 
-        walk = LogWalk(self._uow)
+        walk = LogWalk(self._uow, self.chunk)
         tree = StoredTreeCheck(walk.uow.audit_tree)
         personal = _PersonalTally()
 
@@ -134,7 +135,8 @@ class AuditIntegrity:
                 previous = event
                 yield event
             if previous is not None:
-                take(previous)
+                with walk.uow:  # the walk's last transaction has ended
+                    take(previous)
 
         try:
             with closing(walk.events(with_personal=True)) as events:

@@ -29,9 +29,10 @@ _CACHE_LIMIT = 500_000
 
 class LogWalk:
     """``events()`` yields the log in seq order; while an event is being handled, its
-    chunk's transaction is open on ``uow`` (use ``uow.audit_tree`` then) and ``personal``
-    holds the chunk's personal data by seq. Close the iterator if you stop early
-    (``contextlib.closing``): that ends the open transaction."""
+    chunk's transaction is open on ``uow`` (use ``uow.audit_tree`` then; after the last
+    event, open ``uow`` again) and ``personal`` holds the chunk's personal data by seq.
+    Close the iterator if you stop early (``contextlib.closing``): that ends the open
+    transaction."""
 
     def __init__(self, uow_factory: AuditUnitOfWorkFactory, chunk: int = CHUNK_EVENTS) -> None:
         self.uow: AuditUnitOfWork = uow_factory()
@@ -54,8 +55,12 @@ class LogWalk:
                 if not batch:
                     return
                 if with_personal:
-                    entries = tx.personal_data.entries(batch[0].seq, batch[-1].seq)
-                    self.personal = {entry.seq: entry for entry in entries}
+                    # The previous chunk's last entry stays: a reader one event behind
+                    # (verification waits for the chain to accept an event) still needs it.
+                    first = batch[0].seq
+                    kept = {seq: e for seq, e in self.personal.items() if seq >= first - 1}
+                    entries = tx.personal_data.entries(first, batch[-1].seq)
+                    self.personal = kept | {entry.seq: entry for entry in entries}
                 yield from batch
             if len(batch) < self._chunk:
                 return  # the end of the log, or of what was asked

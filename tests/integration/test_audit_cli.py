@@ -374,3 +374,35 @@ def test_offline_needs_the_key(kiosk: Home, capsys: pytest.CaptureFixture[str]) 
     code, out, err = run(capsys, "audit", "verify", "--offline", str(kiosk.folder / "held.txt"))
     assert (code, out) == (1, "")
     assert "--key" in err
+
+
+def test_the_demo_history_is_a_real_log_of_several_offices_and_agents(
+    home: Home, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "demo", "history", "--events", "600", "--days", "30")
+    assert (code, err) == (0, "")
+    assert out.startswith("Historique d'audit de démonstration : ")
+    assert "4 bureaux" in out
+    events = stored_events(home.db)
+    assert 450 <= len(events) <= 750
+    assert {e.site for e in events} == {"BREST", "QUIMPER", "RENNES", "SAINT-BRIEUC"}
+    assert len({e.agent for e in events}) >= 5
+    kinds = {e.event_type for e in events}
+    assert {
+        "agent.login",
+        "dossier.lookup",
+        "identity.check",
+        "answers.check",
+        "personalisation.key_generated",
+        "dossier.delivered",
+        "appointment.end",
+    } <= kinds
+    assert {e.details.get("reason") for e in events if e.event_type == "appointment.end"} >= {
+        "holder_absent",
+        "document_refused",
+    }
+    assert [e.at for e in events] == sorted(e.at for e in events)
+    assert run(capsys, "audit", "checkpoint", "--out", str(home.folder / "cp.txt"))[0] == 0
+    code, lines = verify(capsys)
+    assert code == 0
+    assert lines[0].startswith(f"Journal intègre : {len(events)} événement(s) vérifié(s)")
