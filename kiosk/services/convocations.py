@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from kiosk.domain.appointment_lease import OFFICES_TZ, LeaseUnitOfWorkFactory
 from kiosk.domain.audit import AuditDraft, Outcome
@@ -51,10 +51,14 @@ class ConvocationsService:
         self._clock = clock
         self._tz = local_tz
 
+    def today(self) -> date:
+        """The offices' calendar day."""
+        return self._clock.now().astimezone(self._tz).date()
+
     def todays(self, session: AgentSession, *, audit: bool = True) -> Sequence[Convocation]:
         """Today's convocations (local calendar day) at the agent's office. ``audit``:
         record that the agent read the list (the first reading of a session)."""
-        today = self._clock.now().astimezone(self._tz).date()
+        today = self.today()
         with self._uow() as uow:
             dossiers = uow.dossiers.convocations(session.office_code, today)
             found = []

@@ -27,10 +27,15 @@ def day(value: date) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def long_day(value: date) -> str:
+    """``mardi 14/04/2026``."""
+    return f"{_WEEKDAYS[value.weekday()]} {day(value)}"
+
+
 def appointment(at: datetime) -> str:
     """``mardi 14/04/2026 à 09:30`` in desk time."""
     local = at.astimezone(DESK_TIMEZONE)
-    return f"{_WEEKDAYS[local.weekday()]} {day(local)} à {local:%H:%M}"
+    return f"{long_day(local)} à {local:%H:%M}"
 
 
 def siren(value: str) -> str:

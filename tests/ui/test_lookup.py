@@ -261,8 +261,10 @@ async def test_quitting_with_an_agent_logged_in_records_the_logout(tmp_path: Pat
     app, world = real_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
-        await pilot.press("ctrl+q")
+        await pilot.press("ctrl+q")  # « Quitter le kiosque ? »
         await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
 
     [event] = [e for e in world.audit_events() if e.event_type == "agent.logout"]
     assert event.details["reason"] == "quit"

@@ -1,12 +1,16 @@
-"""The lookup screen: the agent types the holder's withdrawal code to open the dossier.
+"""The agent's home: the holder's withdrawal code opens the dossier; below it, today's
+convocations at the agent's office (who is expected, when, and where each dossier
+stands).
 
 The code is a secret of the holder: masked by default (screenshots, people behind the
-desk), cleared after every lookup, and live feedback never repeats it.
+desk), cleared after every lookup, and live feedback never repeats it. The list opens
+nothing: choosing a row only reminds the agent that the holder's code is needed.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import ClassVar
 
 from textual import on, work
@@ -15,16 +19,20 @@ from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from kiosk.domain.errors import KioskError
 from kiosk.domain.model import Dossier
 from kiosk.services.auth import AgentSession
 from kiosk.services.container import KioskInfo
+from kiosk.services.convocations import Convocation, ConvocationsService
 from kiosk.services.lookup import LookupService
+from kiosk.ui import formatting as fmt
 from kiosk.ui.code_feedback import code_feedback
 from kiosk.ui.messages import LogoutRequested
+from kiosk.ui.safe_text import neutralise
 from kiosk.ui.screens.dossier import DossierScreen
+from kiosk.ui.widgets.convocation_list import ConvocationList
 from kiosk.ui.widgets.secret_input import SecretInput
 from kiosk.ui.widgets.session_bar import SessionBar
 from kiosk.ui.widgets.status_line import Kind, StatusLine
@@ -34,6 +42,15 @@ log = logging.getLogger(__name__)
 MASKED = "Code masqué — F2 pour l'afficher"
 SHOWN = "Code affiché en clair — F2 pour le masquer"
 UNEXPECTED = "Erreur inattendue : la recherche n'a pas abouti. Réessayez."
+LIST_FAILED = "Liste des convocations indisponible"
+NEEDS_CODE = "pour ouvrir ce dossier, saisissez le code de retrait du titulaire."
+
+
+def list_title(day: date, count: int) -> str:
+    """``Convocations du mardi 14/04/2026 : 3 — Tab : liste ↔ code``."""
+    if count == 0:
+        return f"Aucune convocation le {fmt.long_day(day)} à votre bureau."
+    return f"Convocations du {fmt.long_day(day)} : {count} — Tab : liste ↔ code"
 
 
 class LookupScreen(Screen[None]):
@@ -54,11 +71,25 @@ class LookupScreen(Screen[None]):
             super().__init__()
             self.text = text
 
-    def __init__(self, lookup: LookupService, session: AgentSession, info: KioskInfo) -> None:
+    class Listed(Message):
+        def __init__(self, convocations: list[Convocation], title: str) -> None:
+            super().__init__()
+            self.convocations = convocations
+            self.title = title
+
+    def __init__(
+        self,
+        lookup: LookupService,
+        session: AgentSession,
+        info: KioskInfo,
+        convocations: ConvocationsService | None = None,
+    ) -> None:
         super().__init__()
         self._lookup = lookup
         self.session = session
         self._info = info
+        self._convocations = convocations
+        self._listed = False  # the first reading of the session is audited, refreshes not
         self._busy = False
 
     def compose(self) -> ComposeResult:
@@ -74,6 +105,10 @@ class LookupScreen(Screen[None]):
             yield Static(MASKED, id="mask-state", markup=False)
             yield StatusLine(id="code-feedback")
             yield StatusLine("Le dossier s'ouvre en lecture seule.", id="lookup-status")
+        if self._convocations is not None:
+            with Vertical(id="home-list"):
+                yield Static("Convocations du jour…", id="convocations-title", markup=False)
+                yield ConvocationList(self._info.kiosk_id, id="convocations")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -83,6 +118,46 @@ class LookupScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         if self.is_mounted:
             self.code_input.focus()
+            self._list_convocations()
+
+    # Today's convocations
+
+    @property
+    def convocation_list(self) -> ConvocationList:
+        return self.query_one("#convocations", ConvocationList)
+
+    def _list_convocations(self) -> None:
+        if self._convocations is not None:
+            self._read_convocations(self._convocations, audit=not self._listed)
+            self._listed = True
+
+    @work(thread=True, exclusive=True, group="convocations")
+    def _read_convocations(self, service: ConvocationsService, *, audit: bool) -> None:
+        try:
+            found = list(service.todays(self.session, audit=audit))
+        except KioskError as exc:
+            self.post_message(self.Listed([], f"{LIST_FAILED} : {exc.message}"))
+        except Exception:
+            log.exception("convocations could not be read")
+            self.post_message(self.Listed([], f"{LIST_FAILED}."))
+        else:
+            self.post_message(self.Listed(found, list_title(service.today(), len(found))))
+
+    @on(Listed)
+    def _listed_now(self, message: Listed) -> None:
+        self.query_one("#convocations-title", Static).update(message.title)
+        self.convocation_list.show(message.convocations)
+
+    @on(DataTable.RowSelected, "#convocations")
+    def _row_chosen(self) -> None:
+        self._remind_code()
+
+    def _remind_code(self) -> None:
+        chosen = self.convocation_list.selected
+        if chosen is not None:
+            who = neutralise(fmt.full_name(chosen.holder))
+            self.status.show(f"{chosen.slot} {who} ({chosen.reference}) : {NEEDS_CODE}", Kind.HINT)
+        self.code_input.focus()
 
     @property
     def code_input(self) -> SecretInput:
@@ -110,6 +185,9 @@ class LookupScreen(Screen[None]):
 
     def action_search(self) -> None:
         if self._busy:
+            return
+        if self._convocations is not None and self.focused is self.convocation_list:
+            self._remind_code()  # Entrée on a row: the list opens nothing
             return
         code = self.code_input
         raw = code.value
