@@ -28,6 +28,7 @@ from kiosk.domain.model import Dossier, Office, Role
 from kiosk.services.appointment import Appointment, AppointmentService
 from kiosk.services.auth import AgentSession
 from kiosk.services.personalisation import PersonalisationService
+from kiosk.services.personalisation_steps import JournalHook
 from tests.integration.personalisation_env import (
     POLICY,
     SITE,
@@ -57,7 +58,7 @@ class Kiosk:
     def appointments(self) -> AppointmentService:
         return AppointmentService(self.uow, self.clock)
 
-    def personalisation(self) -> PersonalisationService:
+    def personalisation(self, hook: JournalHook | None = None) -> PersonalisationService:
         return PersonalisationService(
             self.uow,
             self.tokens,
@@ -66,6 +67,7 @@ class Kiosk:
             RsaOaepEscrow(escrow_private_key().public_key()),
             POLICY,
             self.clock,
+            journal_hook=hook,
         )
 
     def open(self, session: AgentSession, reference: str, **options: bool) -> Appointment:

@@ -119,8 +119,12 @@ class PostgresServer:
             "-w", "-t", str(START_TIMEOUT_S), "-o", " ".join(options), "start",
         )  # fmt: skip
 
+    @property
+    def running(self) -> bool:
+        return (self.datadir / "postmaster.pid").exists()
+
     def stop(self, mode: str = "fast") -> None:
-        if (self.datadir / "postmaster.pid").exists():
+        if self.running:
             self._run(
                 str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", mode, "-w", "stop"
             )

@@ -29,8 +29,12 @@ PROCESSES, THREADS, APPENDS = 2, 8, 500
 
 
 def kiosk_process(url: str, kiosk: str, threads: int, appends: int) -> None:
-    """One kiosk machine: its own engine, ``threads`` threads appending in a loop."""
-    engine = make_engine(url)
+    """One kiosk machine: its own engine, ``threads`` threads appending in a loop.
+
+    16 writers on one SQLite file is far more than a site runs, and on a loaded CI machine
+    SQLite's busy handler (polling, not a queue) can leave one waiting longer than the
+    desk's 5 s: the writers here wait up to a minute rather than fail."""
+    engine = make_engine(url, busy_timeout_ms=60_000)
     uow = SqlUnitOfWorkFactory(engine, site="BREST", kiosk_id=kiosk)
     failures: list[BaseException] = []
 

@@ -45,10 +45,15 @@ def make_engine(url: str | URL, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) 
     return engine
 
 
-# Server-side limits, so that one stuck kiosk cannot stall the others: a lock waited for
-# longer than this is refused (« occupée depuis trop longtemps »), and a transaction left
-# idle (a kiosk hung between two statements, holding the audit lock) is ended.
-PG_OPTIONS = "-c lock_timeout=10s -c idle_in_transaction_session_timeout=60s"
+# Session settings, whatever the server's defaults. A commit is durable before it returns
+# (``synchronous_commit=on``): a step's start must be on disk before its token operation,
+# or a server crash could forget a step the token went through. One stuck kiosk cannot
+# stall the others: a lock waited for longer than 10 s is refused (« occupée depuis trop
+# longtemps »), and a transaction left idle (a kiosk hung between two statements, holding
+# the audit lock) is ended.
+PG_OPTIONS = (
+    "-c synchronous_commit=on -c lock_timeout=10s -c idle_in_transaction_session_timeout=60s"
+)
 PG_CONNECT_TIMEOUT_S = 5
 
 
