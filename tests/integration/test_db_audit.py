@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event
 
 from kiosk.adapters.db.engine import make_engine
+from kiosk.adapters.db.retry import ReconnectPolicy
 from kiosk.adapters.db.uow import SqlUnitOfWorkFactory
 from kiosk.domain.audit import AuditDraft, Outcome
 from kiosk.domain.errors import StorageError
@@ -169,6 +170,7 @@ def test_a_database_never_migrated_says_what_to_do(tmp_path: Path) -> None:
 def test_an_unreachable_server_is_a_storage_error() -> None:
     engine = make_engine("postgresql://kiosk:secret-password@127.0.0.1:9/kiosk")
     uow = SqlUnitOfWorkFactory(engine, site="BREST", kiosk_id="k")
+    uow.reconnect = ReconnectPolicy(window_s=0.2)  # a server that is not coming back
     with pytest.raises(StorageError) as caught, uow() as tx:
         tx.audit.count()
     assert (
