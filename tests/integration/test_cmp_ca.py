@@ -336,3 +336,16 @@ def test_a_personalisation_the_ca_refuses_leaves_no_certificate_and_journals_why
 
 def _ca(files: CmpFiles, port: int) -> CmpCertificateAuthority:
     return CmpCertificateAuthority.from_endpoint(files.endpoint(port))
+
+
+def test_a_chain_without_its_root_or_out_of_order_stops_the_kiosk_at_start(
+    files: CmpFiles, embedded_ca: EmbeddedCA, tmp_path: Path
+) -> None:
+    issuing, root = embedded_ca.chain()
+    for name, chain in (("no-root", [issuing]), ("root-first", [root, issuing])):
+        pem = tmp_path / f"{name}.pem"
+        pem.write_bytes(
+            b"".join(x509.load_der_x509_certificate(d).public_bytes(Encoding.PEM) for d in chain)
+        )
+        with pytest.raises(ConfigError, match="AC émettrice, puis racine"):
+            CmpCertificateAuthority.from_endpoint(replace(files.endpoint(9), ca_chain=pem))

@@ -21,7 +21,15 @@ from kiosk.adapters.token.x509_subject import subject_name
 from kiosk.domain.certificate_revocation import RevocationReason
 from kiosk.domain.certificates import IssuedCertificate
 from kiosk.domain.errors import ValidationError
-from tests.integration.softhsm_env import HOLDER, PROFILE, SoftHsm, ca_folder, softhsm
+from kiosk.domain.model import KeyAlgorithm
+from tests.integration.softhsm_env import (
+    HOLDER,
+    PROFILE,
+    SoftHsm,
+    ca_folder,
+    softhsm,
+    unique_label,
+)
 
 pytestmark = pytest.mark.integration
 _FIXTURES = (softhsm, ca_folder)
@@ -90,6 +98,7 @@ def test_openssl_finds_a_revoked_certificate_revoked_and_another_one_good(
 
 
 def test_the_crl_names_its_issuer_number_period_and_reasons(ca: EmbeddedCA, folder: Path) -> None:
+    before = x509.load_pem_x509_crl((folder / "crl.pem").read_bytes())
     compromised, left, unspecified = _issue(ca), _issue(ca), _issue(ca)
     ca.revoke(compromised.serial_hex, RevocationReason.KEY_COMPROMISE, _now())
     ca.revoke(left.serial_hex, RevocationReason.AFFILIATION_CHANGED, _now())
@@ -100,7 +109,11 @@ def test_the_crl_names_its_issuer_number_period_and_reasons(ca: EmbeddedCA, fold
     issuing = x509.load_der_x509_certificate(ca.chain()[0])
     assert crl.is_signature_valid(issuing.public_key())  # type: ignore[arg-type]
     assert crl.issuer == issuing.subject
-    assert crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number == 4
+
+    def number(of: x509.CertificateRevocationList) -> int:
+        return of.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+
+    assert number(crl) == number(before) + 4  # a CRL for each revocation, then this one
     assert crl.next_update_utc is not None
     assert crl.next_update_utc - crl.last_update_utc == timedelta(days=7)
     aki = crl.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
@@ -172,3 +185,20 @@ def _issue_with(other: FakeCertificateAuthority) -> IssuedCertificate:
         .sign(key, hashes.SHA256())
     )
     return other.issue(request.public_bytes(Encoding.DER), HOLDER, PROFILE)
+
+
+def test_a_new_ca_publishes_an_empty_crl_from_the_start(softhsm: SoftHsm, tmp_path: Path) -> None:
+    folder = tmp_path / "new-ca"
+
+    ca = EmbeddedCA.create(
+        folder,
+        module_path=softhsm.module,
+        token_label=unique_label("CA"),
+        key_algorithm=KeyAlgorithm.EC_P256,
+    )
+
+    crl = x509.load_pem_x509_crl((folder / "crl.pem").read_bytes())
+    issuing = x509.load_der_x509_certificate(ca.chain()[0])
+    assert crl.is_signature_valid(issuing.public_key())  # type: ignore[arg-type]
+    assert len(crl) == 0
+    assert crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number == 1

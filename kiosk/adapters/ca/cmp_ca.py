@@ -13,7 +13,8 @@ configuration, per CMP alias): the ``IssueProfile`` is not sent.
 
 Revocation is an ``rr`` naming the certificate by issuer and serial; OpenSSL 3.0's client
 builds it from the certificate itself, so the adapter needs it: given by the caller, or
-found among the certificates it keeps in ``issued_folder`` when it has one.
+found among the certificates it keeps in ``issued_folder`` when it has one. The CA dates
+the revocation itself (an rr carries no time); ``at`` is the kiosk's own record of it.
 """
 
 from __future__ import annotations
@@ -58,7 +59,11 @@ def _load_chain(path: Path) -> list[x509.Certificate]:
         chain = x509.load_pem_x509_certificates(path.read_bytes())
     except (OSError, ValueError):
         raise ConfigError("cmp_ca_chain", f"certificats PEM illisibles : {path}") from None
-    for child, parent in itertools.pairwise(chain):
+    if not chain:
+        raise ConfigError("cmp_ca_chain", f"aucun certificat d'AC dans {path}")
+    # Issuing CA first, each signed by the next, down to a self-signed root: the OpenSSL
+    # client needs the root to verify what it receives (-out_trusted).
+    for child, parent in itertools.pairwise([*chain, *chain[-1:]]):
         try:
             child.verify_directly_issued_by(parent)
         except (ValueError, TypeError, InvalidSignature):
@@ -97,8 +102,6 @@ class CmpCertificateAuthority:
         qualified: bool = True,
     ) -> None:
         chain = _load_chain(client.endpoint.ca_chain)
-        if not chain:
-            raise ConfigError("cmp_ca_chain", "aucun certificat d'AC")
         self._client = client
         self._issuing = chain[0]
         self._chain_der = [cert.public_bytes(Encoding.DER) for cert in chain]

@@ -155,7 +155,9 @@ class EmbeddedCA:
             path_length=0,
         ).sign(root_key, hashes.SHA256())
         ca_folder.save(folder, token_ref, pin, root_key, root, issuing)
-        return cls(token, token_ref, pin, root, issuing, clock, folder=folder)
+        ca = cls(token, token_ref, pin, root, issuing, clock, folder=folder)
+        ca.crl()  # relying parties find a (still empty) CRL from the first day
+        return ca
 
     @classmethod
     def load(
