@@ -29,7 +29,7 @@ from kiosk.domain.ca_errors import (
     CaResponseMismatchError,
     CaUnreachableError,
 )
-from kiosk.domain.certificate_revocation import RevocationReason
+from kiosk.domain.certificate_revocation import RevocableCertificateAuthority, RevocationReason
 from kiosk.domain.certificates import IssuedCertificate, SubjectSpec
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.model import KeyAlgorithm
@@ -334,7 +334,7 @@ def test_a_personalisation_the_ca_refuses_leaves_no_certificate_and_journals_why
     assert tokens.tokens[0].certificates == {} and tokens.tokens[0].authority_certificates == []
 
 
-def _ca(files: CmpFiles, port: int) -> CmpCertificateAuthority:
+def _ca(files: CmpFiles, port: int) -> RevocableCertificateAuthority:
     return CmpCertificateAuthority.from_endpoint(files.endpoint(port))
 
 

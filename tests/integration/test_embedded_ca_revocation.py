@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from kiosk.adapters.ca.embedded_ca import EmbeddedCA
 from kiosk.adapters.fakes.fake_ca import FakeCertificateAuthority
 from kiosk.adapters.token.x509_subject import subject_name
-from kiosk.domain.certificate_revocation import RevocationReason
+from kiosk.domain.certificate_revocation import RevocableCertificateAuthority, RevocationReason
 from kiosk.domain.certificates import IssuedCertificate
 from kiosk.domain.errors import ValidationError
 from kiosk.domain.model import KeyAlgorithm
@@ -76,8 +76,9 @@ def test_openssl_finds_a_revoked_certificate_revoked_and_another_one_good(
     ca: EmbeddedCA, folder: Path, tmp_path: Path
 ) -> None:
     revoked, good = _issue(ca), _issue(ca)
+    authority: RevocableCertificateAuthority = ca  # what a desk journey will be given
 
-    ca.revoke(revoked.serial_hex, RevocationReason.KEY_COMPROMISE, _now())
+    authority.revoke(revoked.serial_hex, RevocationReason.KEY_COMPROMISE, _now())
 
     crl, root, issuing = (str(folder / n) for n in ("crl.pem", "root-ca.pem", "issuing-ca.pem"))
     chain = tmp_path / "chain.pem"

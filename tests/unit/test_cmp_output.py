@@ -154,6 +154,13 @@ def test_the_secret_never_reaches_the_message_or_the_diagnostic() -> None:
     assert "***" in error.detail
 
 
+def test_the_holder_s_name_quoted_by_the_client_is_left_out_of_the_diagnostic() -> None:
+    error = _classify(KEY_MISMATCH)
+
+    assert "/CN=ee" not in error.detail
+    assert "key values mismatch" in error.detail
+
+
 def test_failure_info_reads_every_name_once() -> None:
     assert failure_info(ERROR_MESSAGE + ERROR_MESSAGE) == ("badRequest", "systemFailure")
     assert failure_info(REFUSED) == ()

@@ -41,6 +41,7 @@ _CONNECT = ("connect timeout", "error connecting", "connection refused", "connec
 _SILENT = ("transfer timeout", "read timeout", "total timeout", "timeout")
 _TRANSPORT = ("transfer error", "error receiving", "error sending", "tls connection")
 
+_SUBJECT = re.compile(r"subject: [^;\n]*")
 _HTTP_STATUS = re.compile(r"received error:code=(\d{3})")
 _FAILURE_INFO = re.compile(r"PKIFailureInfo: ([A-Za-z, ]+?)(?:;|$)", re.MULTILINE)
 
@@ -70,9 +71,10 @@ FAILURE_LABELS: dict[str, str] = {
 
 
 def error_lines(output: str, secret: str | None) -> str:
-    """The client's error and warning lines, without the secret (for ``detail``)."""
+    """The client's error lines for ``detail``: without the secret, and without the
+    holder's name the client quotes from a certificate it rejects."""
     kept = [line.strip() for line in output.splitlines() if "error" in line.lower()]
-    text = "\n".join(kept)[:2000]
+    text = _SUBJECT.sub("subject: …", "\n".join(kept))[:2000]
     if secret:
         text = text.replace(secret, "***")
     return text
