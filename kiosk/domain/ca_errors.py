@@ -84,9 +84,17 @@ MISMATCH = (
 class CaResponseMismatchError(CaError):
     """The certificate returned is not the one asked for: other public key, other
     subject, or not issued by the expected CA. ``revocation_requested`` says whether the
-    kiosk asked the authority to revoke it (when the authority had taken it as accepted)."""
+    kiosk asked the authority to revoke it (when the authority had taken it as accepted:
+    ``certificate_der`` is then that certificate, for the record; None when the client
+    refused it in its confirmation, which tells the authority itself)."""
 
-    def __init__(self, detail: str = "", *, revocation_requested: bool | None = None) -> None:
+    def __init__(
+        self,
+        detail: str = "",
+        *,
+        revocation_requested: bool | None = None,
+        certificate_der: bytes | None = None,
+    ) -> None:
         message = MISMATCH
         if revocation_requested is True:
             message += " Sa révocation a été demandée à l'autorité."
@@ -94,3 +102,4 @@ class CaResponseMismatchError(CaError):
             message += " Sa révocation n'a pas pu être demandée : prévenez l'administrateur."
         super().__init__(message, detail)
         self.revocation_requested = revocation_requested
+        self.certificate_der = certificate_der

@@ -160,6 +160,7 @@ def test_a_certificate_for_another_subject_is_refused_and_its_revocation_asked(
 
     assert refused.value.message.startswith(MISMATCH)
     assert refused.value.revocation_requested is True
+    assert refused.value.certificate_der == same_key_other_subject.cert_der
     assert "révocation a été demandée" in refused.value.message
     assert requests == 3  # p10cr, certConf, then the rr for the refused certificate
     assert token_adapter.read_certificate(holder.serial, KEY_ID) is None

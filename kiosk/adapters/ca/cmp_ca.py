@@ -149,7 +149,9 @@ class CmpCertificateAuthority:
             problem = _mismatch(cert, request, subject, self._issuing)
             if problem is not None:
                 raise CaResponseMismatchError(
-                    problem, revocation_requested=self._revoke_refused(cert, Path(work))
+                    problem,
+                    revocation_requested=self._revoke_refused(cert, Path(work)),
+                    certificate_der=cert.public_bytes(Encoding.DER),
                 )
         cert_der = cert.public_bytes(Encoding.DER)
         self._keep(cert)
