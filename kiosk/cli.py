@@ -18,6 +18,7 @@ from kiosk.admin import admin_services
 from kiosk.audit_cli import register as register_audit
 from kiosk.config import load_settings
 from kiosk.domain.errors import ConfigError, KioskError, ValidationError
+from kiosk.ops_cli import register as register_operations
 from kiosk.services.agents import parse_role
 
 Handler = Callable[[argparse.Namespace], int]
@@ -160,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ACTION", required=True
     )
     register_audit(lambda name, text, handler: command(audit, name, text, handler))
+    register_operations(commands, command)
     return parser
 
 
