@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench import answers, lookup, mrz, personalisation
+from bench import answers, audit, lookup, mrz, personalisation
 
 BENCHES = {
     "lookup": lookup.run,
     "answers": answers.run,
     "mrz": mrz.run,
     "personalisation": personalisation.run,
+    "audit": audit.run,
 }
 
 

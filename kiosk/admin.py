@@ -76,6 +76,18 @@ class AdminServices:
             audit.folder, module_path=self.settings.pkcs11_module, key_name=audit.origin
         )
 
+    def create_audit_key(self) -> AuditSettings:
+        """Initialise a blank token of the kiosk's module for the audit key (once)."""
+        from kiosk.adapters.token.audit_key import create_audit_key
+        from kiosk.adapters.token.environment import use_softhsm_conf
+
+        use_softhsm_conf(self.settings.softhsm_conf)
+        audit = self.audit_settings()
+        create_audit_key(
+            audit.folder, module_path=self.settings.pkcs11_module, token_label=audit.token_label
+        )
+        return audit
+
     def audit_key_pem(self) -> bytes:
         """The audit key's public half as its token holds it (PEM); refused if the
         exported one differs."""

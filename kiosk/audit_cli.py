@@ -7,6 +7,7 @@ audit log (registered by ``kiosk.cli``).
     kiosk audit prove --seq N [--checkpoint FILE] [--out FILE]
     kiosk audit consistency OLD NEW
     kiosk audit export --format csv|jsonl [--from DATE] [--to DATE] [--personal] OUT
+    kiosk audit create-key                         the audit key, on a blank token (once)
     kiosk audit export-key [--out FILE]
     kiosk audit erase-personal [--older-than 12m]
 
@@ -159,6 +160,16 @@ def cmd_export_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_create_key(_args: argparse.Namespace) -> int:
+    with admin_services() as admin:
+        audit = admin.create_audit_key()
+    _out(
+        f"Clé d'audit (ECDSA P-256) créée sur le support {audit.token_label} ; clé publique "
+        f"à remettre aux auditeurs : {audit.public_key_file}"
+    )
+    return 0
+
+
 def cmd_erase_personal(args: argparse.Namespace) -> int:
     months = parse_months(args.older_than) if args.older_than else None
     with admin_services() as admin:
@@ -222,6 +233,9 @@ def register(command: Register) -> None:
     )
     export.add_argument("out", metavar="FICHIER")
 
+    command(
+        "create-key", "crée la clé d'audit sur un support vierge (une seule fois)", cmd_create_key
+    )
     key = command("export-key", "exporte la clé publique d'audit (PEM)", cmd_export_key)
     key.add_argument("--out", metavar="FICHIER")
 

@@ -8,12 +8,12 @@ together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
-from kiosk.domain.audit import AuditDraft
+from kiosk.domain.audit import AuditDraft, AuditEvent
 from kiosk.domain.checkpoint import SignedCheckpoint
 from kiosk.domain.errors import IntegrityError
 from kiosk.domain.merkle_store import TreeStore
@@ -47,6 +47,10 @@ class AuditTree(TreeStore, Protocol):
 
     def level_rows(self, level: int) -> Iterator[tuple[int, bytes]]:
         """Every stored (index, hash) of ``level``, by index: what verification compares."""
+        ...
+
+    def nodes(self, positions: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """The stored hashes at these (level, index) positions, read at once (a proof's)."""
         ...
 
 
@@ -96,7 +100,11 @@ class PersonalDataStore(Protocol):
         ...
 
 
-class AuditTimeIndex(Protocol):
+class AuditIndex(Protocol):
+    """Lookups of single events, by seq or by time (indexed, unlike ``AuditLog.events``)."""
+
+    def event(self, seq: int) -> AuditEvent | None: ...
+
     def seq_range(self, start: datetime | None, end: datetime | None) -> tuple[int, int] | None:
         """The first and last seq of the events with ``start <= at < end`` (None: open
         bound); None if there is none."""
@@ -104,7 +112,7 @@ class AuditTimeIndex(Protocol):
 
 
 class AuditUnitOfWork(UnitOfWork, Protocol):
-    audit_times: AuditTimeIndex
+    audit_index: AuditIndex
     audit_tree: AuditTree
     checkpoints: CheckpointStore
     personal_data: PersonalDataStore

@@ -125,8 +125,8 @@ def _event_hash(tx: AuditUnitOfWork, seq: int) -> str:
     """The chain hash of event ``seq`` (the genesis hash for 0)."""
     if seq == 0:
         return GENESIS_HASH
-    event = next(iter(tx.audit.events(seq)), None)
-    if event is None or event.seq != seq:
+    event = tx.audit_index.event(seq)
+    if event is None:
         raise IntegrityError(
             f"L'événement n° {seq}, le dernier du dernier point de contrôle, a disparu du "
             "journal : aucun nouveau point de contrôle n'est signé."

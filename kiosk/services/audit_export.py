@@ -76,7 +76,7 @@ class AuditExport:
     def uncovered(self, period: Period) -> bool:
         """Whether the period has events after the latest checkpoint (one is then needed)."""
         with self._uow() as tx:
-            found = tx.audit_times.seq_range(*period.bounds(self._tz))
+            found = tx.audit_index.seq_range(*period.bounds(self._tz))
             latest = tx.checkpoints.latest()
         return found is not None and (latest is None or latest.size < found[1])
 
@@ -92,7 +92,7 @@ class AuditExport:
                     "Aucun point de contrôle : lancez « kiosk audit checkpoint » avant l'export."
                 )
             checkpoint = open_stored(stored, self._verifier, self._origin)
-            found = tx.audit_times.seq_range(*period.bounds(self._tz))
+            found = tx.audit_index.seq_range(*period.bounds(self._tz))
         first, last = found if found else (None, None)
         if first is not None and last is not None:
             last = min(last, checkpoint.size)

@@ -18,7 +18,7 @@ from kiosk.domain.log_verification import verify_checkpoints_consistent, verify_
 from kiosk.domain.merkle_store import consistency_proof, inclusion_proof
 from kiosk.domain.tlog_proof import format_tlog_proof
 from kiosk.services.audit_checkpoints import open_stored
-from kiosk.services.audit_walk import CachedTree
+from kiosk.services.audit_walk import CachedTree, consistency_positions, inclusion_positions
 
 
 @dataclass(frozen=True)
@@ -66,15 +66,17 @@ class AuditProofs:
             else:
                 checkpoint = open_checkpoint(checkpoint_text, self._verifier, self._origin)
                 note = checkpoint_text
-            event = next(iter(tx.audit.events(seq)), None) if seq >= 1 else None
-            if event is None or event.seq != seq:
+            event = tx.audit_index.event(seq)
+            if event is None:
                 raise NotFoundError(f"L'événement n° {seq} n'est pas dans le journal.")
             if seq > checkpoint.size:
                 raise ValidationError(
                     f"L'événement n° {seq} n'est pas couvert par le {checkpoint.describe()} : "
                     "il faut un point de contrôle plus récent."
                 )
-            hashes = tuple(inclusion_proof(CachedTree(tx.audit_tree), seq - 1, checkpoint.size))
+            tree = CachedTree(tx.audit_tree)
+            tree.prefetch(inclusion_positions(seq - 1, checkpoint.size))
+            hashes = tuple(inclusion_proof(tree, seq - 1, checkpoint.size))
         verify_receipt_inclusion(event, hashes, checkpoint)
         return InclusionProof(event, checkpoint, hashes, format_tlog_proof(seq - 1, hashes, note))
 
@@ -85,6 +87,8 @@ class AuditProofs:
         if older.size > newer.size:
             older, newer = newer, older
         with self._uow() as tx:
-            hashes = tuple(consistency_proof(CachedTree(tx.audit_tree), older.size, newer.size))
+            tree = CachedTree(tx.audit_tree)
+            tree.prefetch(consistency_positions(older.size, newer.size))
+            hashes = tuple(consistency_proof(tree, older.size, newer.size))
         verify_checkpoints_consistent(older, newer, hashes)
         return ConsistencyProof(older, newer, hashes)

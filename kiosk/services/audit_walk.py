@@ -13,7 +13,7 @@ few lookups per event instead of forty).
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 
 from kiosk.domain.audit import AuditEvent
 from kiosk.domain.audit_ports import (
@@ -22,6 +22,7 @@ from kiosk.domain.audit_ports import (
     AuditUnitOfWorkFactory,
     PersonalEntry,
 )
+from kiosk.domain.merkle_store import consistency_proof, inclusion_proof
 
 CHUNK_EVENTS = 20_000
 _CACHE_LIMIT = 500_000
@@ -98,8 +99,50 @@ class CachedTree:
         self._nodes[key] = digest
         return digest
 
+    def prefetch(self, positions: Sequence[tuple[int, int]]) -> None:
+        """Read these nodes in one query (``proof_positions``) rather than one by one."""
+        wanted = [p for p in positions if p not in self._nodes]
+        for position, digest in self._tree.nodes(wanted).items():
+            self._remember(position, digest)
+
+    def nodes(self, positions: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        return self._tree.nodes(positions)
+
     def peaks(self, size: int) -> list[bytes]:
         return self._tree.peaks(size)
 
     def level_rows(self, level: int) -> Iterator[tuple[int, bytes]]:
         return self._tree.level_rows(level)
+
+
+class _Recorder:
+    """A tree of ``size`` leaves that only notes which nodes are asked for. A proof's
+    recursion stops at every perfect subtree the store has, and a stored tree has all of
+    them: so the nodes a proof reads do not depend on their values."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self.asked: list[tuple[int, int]] = []
+
+    def size(self) -> int:
+        return self._size
+
+    def leaf_hash(self, index: int) -> bytes:
+        self.asked.append((0, index))
+        return bytes(32)
+
+    def subtree_hash(self, level: int, index: int) -> bytes | None:
+        self.asked.append((level, index))
+        return bytes(32)
+
+
+def inclusion_positions(index: int, size: int) -> list[tuple[int, int]]:
+    recorder = _Recorder(size)
+    inclusion_proof(recorder, index, size)
+    return recorder.asked
+
+
+def consistency_positions(size1: int, size2: int) -> list[tuple[int, int]]:
+    recorder = _Recorder(size2)
+    consistency_proof(recorder, size1, size2)
+    return recorder.asked

@@ -18,7 +18,7 @@ from kiosk.domain.checkpoint import parse_signed_checkpoint
 from kiosk.domain.log_verification import event_leaf_hash
 from kiosk.domain.merkle import MerkleAccumulator
 from tests.integration.audit_env import Home, home, run, stored_events
-from tests.integration.softhsm_env import softhsm
+from tests.integration.softhsm_env import softhsm, unique_label
 
 pytestmark = pytest.mark.integration
 _FIXTURES = (home, softhsm)
@@ -406,3 +406,19 @@ def test_the_demo_history_is_a_real_log_of_several_offices_and_agents(
     code, lines = verify(capsys)
     assert code == 0
     assert lines[0].startswith(f"Journal intègre : {len(events)} événement(s) vérifié(s)")
+
+
+def test_the_audit_key_is_created_once_on_a_blank_token(
+    home: Home, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = home.folder / "new-audit"
+    monkeypatch.setenv("KIOSK_AUDIT_FOLDER", str(folder))
+    monkeypatch.setenv("KIOSK_AUDIT_TOKEN_LABEL", unique_label("AUD"))
+    code, out, err = run(capsys, "audit", "create-key")
+    assert (code, err) == (0, "")
+    assert f"clé publique à remettre aux auditeurs : {folder / 'audit-key.pub.pem'}" in out
+    seed(home, 2)
+    assert run(capsys, "audit", "checkpoint")[0] == 0
+    code, _, err = run(capsys, "audit", "create-key")
+    assert code == 2
+    assert "une clé d'audit existe déjà" in err

@@ -28,6 +28,7 @@ from kiosk.domain.merkle import (
 from kiosk.domain.merkle_store import consistency_proof, inclusion_proof, tree_root
 from kiosk.domain.model import Role
 from kiosk.services.agents import AgentAdmin
+from kiosk.services.audit_walk import CachedTree, consistency_positions, inclusion_positions
 from tests.integration.audit_env import (
     append_events,
     append_in_one_transaction,
@@ -78,6 +79,23 @@ def test_proofs_served_from_the_database_verify(db: Db) -> None:
             for old in range(size + 1):
                 proof = consistency_proof(tx.audit_tree, old, size)
                 assert verify_consistency(old, size, root(leaves[:old]), head, proof)
+
+
+def test_a_proofs_nodes_are_known_beforehand_and_read_at_once(db: Db) -> None:
+    append_in_one_transaction(db, 45)
+    with db.uow() as tx:
+        for size in (1, 5, 16, 45):
+            for index in range(size):
+                positions = inclusion_positions(index, size)
+                assert len(tx.audit_tree.nodes(positions)) == len(set(positions))
+                tree = CachedTree(tx.audit_tree)
+                tree.prefetch(positions)
+                assert inclusion_proof(tree, index, size) == inclusion_proof(
+                    tx.audit_tree, index, size
+                )
+            for old in range(size + 1):
+                positions = consistency_positions(old, size)
+                assert len(tx.audit_tree.nodes(positions)) == len(set(positions))
 
 
 def test_a_step_not_committed_leaves_no_tree_node(db: Db) -> None:

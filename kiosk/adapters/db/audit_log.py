@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, func, insert, select, text
 
 from kiosk.adapters.crypto.system_salts import SystemSalts
 from kiosk.adapters.db.audit_stores import SqlPersonalDataStore
@@ -34,28 +35,27 @@ _PG_AUDIT_LOCK = 0x4B494F534B
 # Built once: every step of a delivery appends events, so only binding is left per call.
 _TAIL = select(audit_events.c.seq, audit_events.c.hash).order_by(audit_events.c.seq.desc()).limit(1)
 _INSERT = insert(audit_events)
+_EVENT = select(audit_events).where(audit_events.c.seq == bindparam("seq"))
+
+
+_OUTCOMES = {outcome.value: outcome for outcome in Outcome}
 
 
 def event_from_row(row: Any) -> AuditEvent:
+    """An ``audit_events`` row (all its columns, in table order) as an event. Unpacked by
+    position: a verification reads every event, and attribute access by name costs more
+    than the hashing it feeds."""
+    seq, at, site, kiosk, agent, dossier_ref, event_type, outcome, details, prev, digest = row
     try:
-        details = json.loads(row.details)
-        if not isinstance(details, dict):
-            raise TypeError(type(details).__name__)
+        parsed = json.loads(details)
+        if not isinstance(parsed, dict):
+            raise TypeError(type(parsed).__name__)
         return AuditEvent(
-            seq=row.seq,
-            at=row.at,
-            site=row.site,
-            kiosk=row.kiosk,
-            agent=row.agent,
-            dossier_ref=row.dossier_ref,
-            event_type=row.event_type,
-            outcome=Outcome(row.outcome),
-            details=details,
-            prev_hash=row.prev_hash,
-            hash=row.hash,
-        )
-    except (ValueError, TypeError) as exc:
-        raise UnreadableEventError(row.seq) from exc
+            seq, at, site, kiosk, agent, dossier_ref, event_type, _OUTCOMES[outcome], parsed,
+            prev, digest,
+        )  # fmt: skip
+    except (ValueError, TypeError, KeyError) as exc:
+        raise UnreadableEventError(seq) from exc
 
 
 class SqlAuditLog:
@@ -129,3 +129,22 @@ class SqlAuditLog:
     def count(self) -> int:
         total: int = self._tx.execute(select(func.count()).select_from(audit_events)).scalar_one()
         return total
+
+
+class SqlAuditIndex:
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    def event(self, seq: int) -> AuditEvent | None:
+        row = self._tx.execute(_EVENT, {"seq": seq}).first()
+        return None if row is None else event_from_row(row)
+
+    def seq_range(self, start: datetime | None, end: datetime | None) -> tuple[int, int] | None:
+        seq, at = audit_events.c.seq, audit_events.c.at
+        statement = select(func.min(seq), func.max(seq))
+        if start is not None:
+            statement = statement.where(at >= start)
+        if end is not None:
+            statement = statement.where(at < end)
+        first, last = tuple(self._tx.execute(statement).one())
+        return None if first is None else (int(first), int(last))

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 
 from kiosk.adapters.db.audit_schema import audit_checkpoints, audit_personal_data
 from kiosk.adapters.db.schema import audit_events
@@ -104,18 +104,3 @@ class SqlPersonalDataStore:
             .values(fields=None, salt=None, erased_at=now)
         )
         return int(result.rowcount)
-
-
-class SqlAuditTimeIndex:
-    def __init__(self, tx: Transaction) -> None:
-        self._tx = tx
-
-    def seq_range(self, start: datetime | None, end: datetime | None) -> tuple[int, int] | None:
-        seq, at = audit_events.c.seq, audit_events.c.at
-        statement = select(func.min(seq), func.max(seq))
-        if start is not None:
-            statement = statement.where(at >= start)
-        if end is not None:
-            statement = statement.where(at < end)
-        first, last = tuple(self._tx.execute(statement).one())
-        return None if first is None else (int(first), int(last))

@@ -7,7 +7,7 @@ on average, never updated afterwards. Proof lookups are primary-key reads.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, insert, or_, select
@@ -34,15 +34,15 @@ _INCOMPLETE = (
 )
 
 
-def _peaks_statement(count: int) -> Select[Any]:
+def _positions_statement(count: int) -> Select[Any]:
     terms = [
         and_(_C.level == bindparam(f"l{n}"), _C.idx == bindparam(f"i{n}")) for n in range(count)
     ]
     return select(_C.level, _C.idx, _C.hash).where(or_(*terms))
 
 
-# One statement per number of peaks (at most 64), built once: an append binds values only.
-_PEAKS: dict[int, Select[Any]] = {}
+# One statement per number of positions, built once: an append or a proof binds values only.
+_POSITIONS: dict[int, Select[Any]] = {}
 
 
 class SqlTreeStore:
@@ -65,18 +65,23 @@ class SqlTreeStore:
 
     def peaks(self, size: int) -> list[bytes]:
         positions = compact_range_positions(size)
-        if not positions:
-            return []
-        statement = _PEAKS.get(len(positions))
-        if statement is None:
-            statement = _PEAKS[len(positions)] = _peaks_statement(len(positions))
-        params: dict[str, int] = {}
-        for n, (level, index) in enumerate(positions):
-            params[f"l{n}"], params[f"i{n}"] = level, index
-        found = {(r.level, r.idx): bytes(r.hash) for r in self._tx.execute(statement, params)}
+        found = self.nodes(positions)
         if len(found) != len(positions):
             raise IntegrityError(_INCOMPLETE)
         return [found[position] for position in positions]
+
+    def nodes(self, positions: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """The stored hashes at (level, index) ``positions``, in one query; absent ones are
+        left out."""
+        if not positions:
+            return {}
+        statement = _POSITIONS.get(len(positions))
+        if statement is None:
+            statement = _POSITIONS[len(positions)] = _positions_statement(len(positions))
+        params: dict[str, int] = {}
+        for n, (level, index) in enumerate(positions):
+            params[f"l{n}"], params[f"i{n}"] = level, index
+        return {(r.level, r.idx): bytes(r.hash) for r in self._tx.execute(statement, params)}
 
     def append_leaf(self, index: int, leaf: bytes) -> None:
         """Store leaf ``index`` (the next one) and the subtree roots it completes."""

@@ -12,12 +12,8 @@ from sqlalchemy.exc import DBAPIError
 
 from kiosk.adapters.clock import SystemClock
 from kiosk.adapters.db.appointment_repo import SqlAppointmentLeases
-from kiosk.adapters.db.audit_log import SqlAuditLog
-from kiosk.adapters.db.audit_stores import (
-    SqlAuditTimeIndex,
-    SqlCheckpointStore,
-    SqlPersonalDataStore,
-)
+from kiosk.adapters.db.audit_log import SqlAuditIndex, SqlAuditLog
+from kiosk.adapters.db.audit_stores import SqlCheckpointStore, SqlPersonalDataStore
 from kiosk.adapters.db.audit_tree_store import SqlTreeStore
 from kiosk.adapters.db.dossier_repository import SqlDossierRepository, SqlImportLedger
 from kiosk.adapters.db.errors import storage_error
@@ -32,7 +28,7 @@ from kiosk.adapters.db.token_register_repo import SqlDeliveryRegister, SqlTokenR
 from kiosk.adapters.db.transaction import Transaction
 from kiosk.domain.appointment_lease import AppointmentLeases
 from kiosk.domain.audit_ports import (
-    AuditTimeIndex,
+    AuditIndex,
     AuditTree,
     CheckpointStore,
     PersonalDataStore,
@@ -76,7 +72,7 @@ class SqlUnitOfWork:
         tree = SqlTreeStore(self._tx)
         personal = SqlPersonalDataStore(self._tx)
         self.audit_tree: AuditTree = tree
-        self.audit_times: AuditTimeIndex = SqlAuditTimeIndex(self._tx)
+        self.audit_index: AuditIndex = SqlAuditIndex(self._tx)
         self.checkpoints: CheckpointStore = SqlCheckpointStore(self._tx)
         self.personal_data: PersonalDataStore = personal
         # Typed as the ports: a Protocol's attributes are invariant.
