@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kiosk.config_pki import PkiSettings, bounded_int, load_pki
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.reader_ports import ReaderPairing, pairings_from_config
 
@@ -27,27 +28,6 @@ class Argon2Params:
     time_cost: int = 2
     memory_kib: int = 19456
     parallelism: int = 1
-
-
-@dataclass(frozen=True)
-class PkiSettings:
-    """The certification authority side of a delivery."""
-
-    ca_folder: Path
-    """Folder of the embedded CA (certificates, CA token reference and PIN file)."""
-    escrow_public_key: Path
-    """RSA public key (PEM) of the back office's PIN-unblock service: SO PINs are kept
-    only encrypted to it. Its private half never lives on the kiosk."""
-    policy_oid: str = "1.2.250.1.999.1.2.3"
-    """Certification policy OID written in every certificate (demo: a made-up arc)."""
-    crl_url: str = "http://crl.kiosque.example/ac-signature.crl"
-    """CRL distribution point written in every certificate."""
-    ca_issuers_url: str = "http://ac.kiosque.example/ac-signature.crt"
-    """Where relying parties fetch the issuing CA's certificate (AIA caIssuers)."""
-    ocsp_url: str | None = None
-    """OCSP responder written in the AIA, if the CA runs one."""
-    terms_version: str = "CGU-2026-01"
-    """Version of the terms of use the holder accepts at delivery."""
 
 
 @dataclass(frozen=True)
@@ -129,16 +109,6 @@ class Settings:
         return key
 
 
-def _int(name: str, value: Any, low: int, high: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(name, f"nombre entier attendu, reçu « {value} »") from None
-    if not low <= number <= high:
-        raise ConfigError(name, f"doit être compris entre {low} et {high}")
-    return number
-
-
 def load_settings(env: Mapping[str, str] | None = None, home: Path | None = None) -> Settings:
     """Read the settings; the environment wins over ``kiosk.toml``."""
     env = os.environ if env is None else env
@@ -167,9 +137,11 @@ def load_settings(env: Mapping[str, str] | None = None, home: Path | None = None
     module = get("pkcs11_module", DEFAULT_PKCS11_MODULE)
     softhsm_conf = get("softhsm_conf", None)
     argon = Argon2Params(
-        time_cost=_int("KIOSK_ARGON2_TIME_COST", get("argon2_time_cost", 2), 1, 20),
-        memory_kib=_int("KIOSK_ARGON2_MEMORY_KIB", get("argon2_memory_kib", 19456), 8, 4_194_304),
-        parallelism=_int("KIOSK_ARGON2_PARALLELISM", get("argon2_parallelism", 1), 1, 16),
+        time_cost=bounded_int("KIOSK_ARGON2_TIME_COST", get("argon2_time_cost", 2), 1, 20),
+        memory_kib=bounded_int(
+            "KIOSK_ARGON2_MEMORY_KIB", get("argon2_memory_kib", 19456), 8, 4_194_304
+        ),
+        parallelism=bounded_int("KIOSK_ARGON2_PARALLELISM", get("argon2_parallelism", 1), 1, 16),
     )
     reader = get("reader", "simulated")
     if reader not in ("simulated", "pcsc"):
@@ -177,15 +149,7 @@ def load_settings(env: Mapping[str, str] | None = None, home: Path | None = None
     readers = file_values.get("readers", [])
     if not isinstance(readers, list):
         raise ConfigError("readers", "liste de tables [[readers]] attendue")
-    pki = PkiSettings(
-        ca_folder=Path(get("ca_folder", home / "ca")),
-        escrow_public_key=Path(get("escrow_public_key", home / "escrow" / "so-pin-escrow.pub.pem")),
-        policy_oid=_oid(get("certificate_policy_oid", PkiSettings.policy_oid)),
-        crl_url=get("crl_url", PkiSettings.crl_url),
-        ca_issuers_url=get("ca_issuers_url", PkiSettings.ca_issuers_url),
-        ocsp_url=get("ocsp_url", None),
-        terms_version=get("terms_version", PkiSettings.terms_version),
-    )
+    pki = load_pki(get, home)
     theme = get("theme", "default")
     if theme not in THEMES:
         raise ConfigError("KIOSK_THEME", "« default » ou « contrast » attendu")
@@ -201,18 +165,20 @@ def load_settings(env: Mapping[str, str] | None = None, home: Path | None = None
         kiosk_id=get("kiosk_id", os.uname().nodename),
         pkcs11_module=module,
         softhsm_conf=Path(softhsm_conf) if softhsm_conf else None,
-        idle_lock_seconds=_int("KIOSK_IDLE_LOCK_SECONDS", get("idle_lock_seconds", 180), 10, 86400),
+        idle_lock_seconds=bounded_int(
+            "KIOSK_IDLE_LOCK_SECONDS", get("idle_lock_seconds", 180), 10, 86400
+        ),
         theme=theme,
-        login_max_failures=_int("KIOSK_LOGIN_MAX_FAILURES", get("login_max_failures", 5), 1, 100),
-        login_lock_minutes=_int("KIOSK_LOGIN_LOCK_MINUTES", get("login_lock_minutes", 15), 1, 1440),
+        login_max_failures=bounded_int(
+            "KIOSK_LOGIN_MAX_FAILURES", get("login_max_failures", 5), 1, 100
+        ),
+        login_lock_minutes=bounded_int(
+            "KIOSK_LOGIN_LOCK_MINUTES", get("login_lock_minutes", 15), 1, 1440
+        ),
         argon2=argon,
         pki=pki,
         devices=devices,
     )
 
 
-def _oid(value: str) -> str:
-    parts = value.split(".")
-    if len(parts) < 2 or not all(p.isdigit() for p in parts):
-        raise ConfigError("KIOSK_CERTIFICATE_POLICY_OID", f"OID invalide « {value} »")
-    return value
+__all__ = ["PkiSettings", "Settings", "load_settings"]
