@@ -179,6 +179,10 @@ class KioskApp(App[None]):
     @property
     def open_flow(self) -> AppointmentFlow | None:
         """The appointment the desk is running, while it is open."""
+        for screen in reversed(self.screen_stack):  # the latest step, even just pushed
+            if isinstance(screen, AppointmentScreen):
+                self._flow, self._flow_screen = screen.flow, screen
+                break
         flow = self._flow
         return flow if flow is not None and not flow.appointment.ended else None
 

@@ -7,24 +7,36 @@ that to the TOP screen: replace or pop the lock, and show the dossier to whoever
 front of a locked kiosk. So while overlays are on top, navigation asked for by any
 other screen happens beneath them, as if they were not there, and they stay on top.
 
-This reads two Textual internals (the current mode's stack and the message pump being
-served); if a Textual upgrade moves them, this module is the only place to change.
+This reads one Textual internal (the current mode's stack); if a Textual upgrade moves
+it, this module is the only place to change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
-from textual._context import active_message_pump
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.screen import Screen
-from textual.widget import Widget
+
+ResultT = TypeVar("ResultT")
+
+_OWN_NAVIGATION: ContextVar[bool] = ContextVar("overlay_own_navigation", default=False)
 
 
-class DeskOverlay:
-    """Marks a screen that the app keeps on top of the desk's screens."""
+class DeskOverlay(Screen[ResultT]):
+    """A screen that the app keeps on top of the desk's screens. Its own ``dismiss`` is
+    the one navigation that acts on it rather than beneath it."""
+
+    def dismiss(self, result: ResultT | None = None) -> AwaitComplete:
+        token = _OWN_NAVIGATION.set(True)
+        try:
+            return super().dismiss(result)
+        finally:
+            _OWN_NAVIGATION.reset(token)
 
 
 def overlays_on_top(app: App[Any]) -> list[Screen[Any]]:
@@ -37,16 +49,8 @@ def overlays_on_top(app: App[Any]) -> list[Screen[Any]]:
 
 
 def asked_by_overlay() -> bool:
-    """Whether the code running now serves an overlay screen (or a widget on one)."""
-    pump = active_message_pump.get(None)
-    if isinstance(pump, Screen):
-        return isinstance(pump, DeskOverlay)
-    if isinstance(pump, Widget):
-        try:
-            return isinstance(pump.screen, DeskOverlay)
-        except Exception:  # a widget no longer on any screen
-            return False
-    return False
+    """Whether the navigation asked for now is an overlay's own (its ``dismiss``)."""
+    return _OWN_NAVIGATION.get()
 
 
 @contextmanager

@@ -9,8 +9,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from kiosk.adapters.fakes.memory import FixedClock
+from kiosk.bootstrap import make_services
 from kiosk.services.appointment import AppointmentService
 from kiosk.services.convocations import ConvocationsService
+from kiosk.services.identity import IdentityService
 from kiosk.services.resumption import ResumptionService
 from kiosk.ui.app import KioskApp
 from tests.ui.appointment_env import AppointmentDesk, appointment_app
@@ -33,13 +35,13 @@ class IdleClock:
 DeskApp = tuple[KioskApp, AppointmentDesk, IdleClock]
 
 
-def desk_app(home: Path, *, theme: str | None = None) -> DeskApp:
-    app, desk = appointment_app(home)
+def _on_fixed_clock(app: KioskApp, desk: AppointmentDesk, theme: str | None) -> DeskApp:
     clock = FixedClock(NOW)
     appointments = AppointmentService(desk.uow, clock)
     services = replace(
         app.services,
         appointments=appointments,
+        identity=IdentityService(desk.uow, clock, desk.desk.settings.site_secret()),
         convocations=ConvocationsService(desk.uow, clock),
         resumption=ResumptionService(desk.uow, appointments),
     )
@@ -49,3 +51,14 @@ def desk_app(home: Path, *, theme: str | None = None) -> DeskApp:
     idle = IdleClock()
     app.idle_clock = idle
     return app, desk, idle
+
+
+def desk_app(home: Path, *, theme: str | None = None) -> DeskApp:
+    """A fresh home and the kiosk on it."""
+    app, desk = appointment_app(home)
+    return _on_fixed_clock(app, desk, theme)
+
+
+def restarted(desk: AppointmentDesk) -> DeskApp:
+    """The kiosk started again on the same home (after a crash, a power cut...)."""
+    return _on_fixed_clock(KioskApp(make_services(desk.desk.settings)), desk, None)

@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from kiosk.domain.errors import KioskError
@@ -36,7 +35,7 @@ def idle_minutes(seconds: int) -> str:
     return f"{seconds // 60} min" if seconds >= 60 and seconds % 60 == 0 else f"{seconds} s"
 
 
-class LockScreen(DeskOverlay, Screen[None]):
+class LockScreen(DeskOverlay[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "submit", "Déverrouiller", priority=True),
     ]

@@ -44,7 +44,7 @@ class QuitChoice(StrEnum):
     END_THEN_QUIT = "end_then_quit"
 
 
-class QuitScreen(DeskOverlay, ModalScreen[QuitChoice]):
+class QuitScreen(DeskOverlay[QuitChoice], ModalScreen[QuitChoice]):
     """``describe()`` says the open appointment (« dossier X, étape Y ») or ``None``; it is
     read again once the running operations are over, as they may have moved it on."""
 
@@ -77,14 +77,15 @@ class QuitScreen(DeskOverlay, ModalScreen[QuitChoice]):
         if self.waiting:
             self.query_one("#quit-status", StatusLine).show(WAITING, Kind.BUSY)
             self._wait_for(self._operations)
+        # A finished operation may move the appointment on beneath: say it as it is.
+        self.app.screen_change_signal.subscribe(self, lambda _screen: self._show())
         self._show()
 
     @work(exclusive=True, group="quit-wait")
     async def _wait_for(self, running: list[Worker[Any]]) -> None:
         await self.app.workers.wait_for_complete(running)
         self.waiting = False
-        # Let what the finished calls posted be handled before the state is read again.
-        self.call_after_refresh(self._show)
+        self._show()
 
     def _show(self) -> None:
         self.appointment = None if self.waiting else self._describe()
@@ -118,5 +119,8 @@ class QuitScreen(DeskOverlay, ModalScreen[QuitChoice]):
         return (choice is QuitChoice.QUIT) == (self.appointment is None)
 
     def action_choose(self, choice: str) -> None:
+        if not self.waiting and self._describe() != self.appointment:
+            self._show()  # the appointment moved on since it was shown: show it first
+            return
         if self.check_action("choose", (choice,)) is True:
             self.dismiss(QuitChoice(choice))
