@@ -132,9 +132,16 @@ class Run:
             if self.plan.wipe:
                 change_state(uow, serial, TokenState.WIPED, now, self.agent)
             change_state(uow, serial, TokenState.PERSONALISING, now, self.agent, dossier_ref=ref)
-            if attempt.escrow is not None:
-                keep_escrow(uow, serial, attempt.escrow, attempt.label, now, self.agent)
-            return replace(attempt, token_serial=serial)
+            escrow = attempt.escrow
+            if escrow is not None and not attempt.token_serial:
+                # A blank token had no serial when the SO PIN was escrowed: bind the escrow
+                # to the serial it now has, so it cannot be passed off for another token.
+                context = escrow_context(serial, ref)
+                ciphertext = self.devices.escrow.encrypt(so_pin, context)
+                escrow = SoPinEscrowRecord(ciphertext, context, self.devices.escrow.key_id)
+            if escrow is not None:
+                keep_escrow(uow, serial, escrow, attempt.label, now, self.agent)
+            return replace(attempt, token_serial=serial, escrow=escrow)
 
         self.runner.run(Step.INITIALISE, initialise, prepare=prepare, update=initialised)
         self.runner.record_done(Step.SET_PIN)

@@ -149,3 +149,14 @@ def test_a_pin_locked_by_wrong_tries_is_unblocked_with_the_recovered_so_pin(
         tokens.unblock_pin(SERIAL, recovery.recover_so_pin(SERIAL, attempt.dossier_ref), NEW_PIN)
 
     assert tokens.sign(SERIAL, NEW_PIN, result.key_id, DATA)
+
+
+def test_the_escrow_of_a_token_blank_without_serial_names_the_serial_it_got(
+    on_softhsm: Personalised,
+) -> None:
+    # SoftHSM's free slot has no serial before initialisation: the escrow kept in the
+    # register must still be bound to this token, not to an empty serial.
+    with on_softhsm.world.uow() as uow:
+        record = uow.token_register.get(on_softhsm.serial)
+    assert record is not None and record.escrow is not None
+    assert f"token={on_softhsm.serial};" in record.escrow.context
