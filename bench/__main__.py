@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench import answers, audit, lookup, mrz, personalisation
+from bench import answers, audit, concurrency, lookup, mrz, personalisation, pg_lookup
 
 BENCHES = {
     "lookup": lookup.run,
+    "lookup-pg": pg_lookup.run,
     "answers": answers.run,
     "mrz": mrz.run,
     "personalisation": personalisation.run,
     "audit": audit.run,
+    "concurrency": concurrency.run,
 }
 
 

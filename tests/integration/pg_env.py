@@ -69,7 +69,10 @@ class PostgresServer:
     folder: Path
     settings: dict[str, str] = field(default_factory=dict)
     port: int = 0
-    _as_root: bool = field(default=False, init=False)
+
+    @property
+    def _as_root(self) -> bool:
+        return os.geteuid() == 0
 
     @property
     def datadir(self) -> Path:
@@ -93,7 +96,6 @@ class PostgresServer:
         return output
 
     def init(self) -> None:
-        self._as_root = os.geteuid() == 0
         self.folder.mkdir(parents=True, exist_ok=True)
         if self._as_root:
             shutil.chown(self.folder, SERVER_USER, SERVER_USER)
@@ -192,10 +194,15 @@ class PostgresServer:
 
 def new_server(settings: dict[str, str] | None = None) -> PostgresServer:
     """A server in a new folder of /tmp (pytest's folders are not readable by ``postgres``)."""
+    return server_in(Path(tempfile.mkdtemp(prefix="kiosk-pg-")), settings)
+
+
+def server_in(folder: Path, settings: dict[str, str] | None = None) -> PostgresServer:
+    """A server whose cluster lives in ``folder``: made on the first ``start()``, kept after
+    ``stop()`` (the benchmarks keep their million dossiers between runs)."""
     bindir = find_bindir()
     if bindir is None:
         raise FileNotFoundError("PostgreSQL binaries not found under /usr/lib/postgresql")
-    folder = Path(tempfile.mkdtemp(prefix="kiosk-pg-"))
     return PostgresServer(bindir, folder, dict(FAST_SETTINGS if settings is None else settings))
 
 
