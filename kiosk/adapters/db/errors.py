@@ -37,7 +37,8 @@ OUTCOME_UNKNOWN = (
 # SQLSTATE classes and codes (PostgreSQL; psycopg exposes them as ``sqlstate``).
 _SERIALISATION = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 _LOCK_NOT_AVAILABLE = {"55P03"}
-_CONNECTION = {"57P01", "57P02", "57P03", "08000", "08001", "08003", "08004", "08006"}
+_TERMINATED = {"57P01", "57P02"}  # admin_shutdown, crash_shutdown: cut under a transaction
+_CONNECTION = {*_TERMINATED, "57P03", "08000", "08001", "08003", "08004", "08006"}
 _DISK_FULL = {"53100"}
 _UNDEFINED_TABLE = {"42P01"}
 _READ_ONLY = {"25006"}
@@ -96,7 +97,8 @@ def storage_error(exc: DBAPIError, *, during_commit: bool = False) -> StorageErr
     if is_connection_failure(exc):
         if during_commit:
             return OutcomeUnknownError(OUTCOME_UNKNOWN)
-        return TransientStorageError(CONNECTION_LOST if exc.connection_invalidated else UNREACHABLE)
+        lost = exc.connection_invalidated or state in _TERMINATED
+        return TransientStorageError(CONNECTION_LOST if lost else UNREACHABLE)
     if state in _SERIALISATION:
         return TransientStorageError(CONFLICT)
     message = _message(exc, state)
