@@ -93,7 +93,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_checkpoint(args: argparse.Namespace) -> int:
     with admin_services() as admin:
-        made = admin.audit_checkpoints().make(if_due=args.if_due)
+        checkpoints = admin.audit_checkpoints()
+        made = checkpoints.make_if_due() if args.if_due else checkpoints.make()
     if made is None:
         _out("Aucun point de contrôle dû : rien à signer.")
         return 0

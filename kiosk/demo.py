@@ -194,9 +194,7 @@ def init_demo(home: Path, force: bool = False) -> list[str]:
     lines += [
         "",
         history.message,
-        f"Premier point de contrôle signé par la clé d'audit : {made.checkpoint.describe()}"
-        if made
-        else "",
+        f"Premier point de contrôle signé par la clé d'audit : {made.checkpoint.describe()}",
     ]
     lines += ["", f"Numéros de retrait à essayer au bureau de {settings.site} aujourd'hui :"]
     lines += numbers_to_try(records, today)

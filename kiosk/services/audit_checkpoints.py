@@ -85,14 +85,22 @@ class AuditCheckpoints:
             stored = tx.checkpoints.latest()
         return None if stored is None else open_stored(stored, self._verifier, self._origin)
 
-    def make(self, *, if_due: bool = False) -> CheckpointMade | None:
-        """Sign and store a checkpoint of the whole log as it is now; with ``if_due``, only
-        when the schedule says one is due (None otherwise)."""
+    def make_if_due(self) -> CheckpointMade | None:
+        """``make``, when the schedule says a checkpoint is due (None otherwise): what the
+        timer runs."""
         with self._uow() as tx:
             stored = tx.checkpoints.latest()
             previous = None if stored is None else open_stored(stored, self._verifier, self._origin)
-            if if_due and not self.schedule.due(previous, tx.audit_tree.size(), self._clock.now()):
-                return None
+            size = tx.audit_tree.size()
+        if not self.schedule.due(previous, size, self._clock.now()):
+            return None
+        return self.make()
+
+    def make(self) -> CheckpointMade:
+        """Sign and store a checkpoint of the whole log as it is now."""
+        with self._uow() as tx:
+            stored = tx.checkpoints.latest()
+            previous = None if stored is None else open_stored(stored, self._verifier, self._origin)
             size = previous.size if previous else 0
             peaks = tx.audit_tree.peaks(size)
             last_hash = _event_hash(tx, size)

@@ -169,25 +169,25 @@ def test_checkpoints_made_with_the_token_key_are_stored_and_verify(
 
 def test_a_checkpoint_is_due_every_n_events_or_t_minutes_whichever_first(db: Db) -> None:
     service = checkpoints(db)
-    assert service.make(if_due=True) is None  # an empty log: nothing to sign
+    assert service.make_if_due() is None  # an empty log: nothing to sign
     append_events(db, 1, step=timedelta(0))
-    first = service.make(if_due=True)  # the first event of a log with no checkpoint
+    first = service.make_if_due()  # the first event of a log with no checkpoint
     assert first is not None and first.checkpoint.size == 1
 
     append_events(db, 9, step=timedelta(seconds=10))
-    assert service.make(if_due=True) is None  # 9 new events, 90 s: not yet
+    assert service.make_if_due() is None  # 9 new events, 90 s: not yet
     append_events(db, 1, step=timedelta(seconds=10))
-    by_count = service.make(if_due=True)
+    by_count = service.make_if_due()
     assert by_count is not None and by_count.checkpoint.size == 11
 
     append_events(db, 1, step=timedelta(minutes=1))
-    assert service.make(if_due=True) is None
+    assert service.make_if_due() is None
     db.clock.advance(timedelta(minutes=30))
-    by_time = service.make(if_due=True)
+    by_time = service.make_if_due()
     assert by_time is not None and by_time.checkpoint.size == 12
 
     db.clock.advance(timedelta(hours=5))
-    assert service.make(if_due=True) is None  # no new event: nothing new to sign
+    assert service.make_if_due() is None  # no new event: nothing new to sign
 
 
 # Nothing is signed over a rewritten log ---------------------------------------------------
