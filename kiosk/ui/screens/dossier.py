@@ -42,6 +42,7 @@ from kiosk.ui.widgets.status_line import Kind, StatusLine
 log = logging.getLogger(__name__)
 
 UNLOCKED = "Réponses déverrouillées : le titulaire peut de nouveau répondre aux questions."
+LEFT = "Rendez-vous quitté avant tout contrôle : le dossier est libéré, son état n'a pas changé."
 
 
 def _plain(value: str) -> Text:
@@ -223,7 +224,11 @@ class DossierScreen(Screen[None]):
         self.status.display = False
         services = services_of(self.app)
         flow = AppointmentFlow(services, self._session, self._info, message.appointment)
-        self.app.push_screen(IdentityScreen(flow))
+        self.app.push_screen(IdentityScreen(flow), self._appointment_left)
+
+    def _appointment_left(self, _result: None) -> None:
+        """The identity screen came back here before checking anything (Échap)."""
+        self.show_status(LEFT, Kind.HINT)
 
     @on(Refused)
     def _refused(self, message: Refused) -> None:

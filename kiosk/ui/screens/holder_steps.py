@@ -3,6 +3,7 @@ dossier's questions, or, for a dossier without any, choosing them at the desk.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual.app import App
@@ -15,10 +16,15 @@ from kiosk.ui.screens.holder_cue import TO_HOLDER, HolderCueScreen
 
 ANSWER = "Le titulaire va répondre à ses questions de révocation."
 CHOOSE = "Le dossier n'a pas de questions de révocation : le titulaire va les choisir."
+BACK_TO_IDENTITY = "revenir au contrôle d'identité"
 
 
-def hand_over_to_holder(app: App[Any], flow: AppointmentFlow) -> None:
-    """« Tournez l'écran vers le titulaire », then the holder's screen."""
+def hand_over_to_holder(
+    app: App[Any], flow: AppointmentFlow, back: Callable[[], object] | None = None
+) -> None:
+    """« Tournez l'écran vers le titulaire », then the holder's screen; ``back``: Échap
+    returns to the identity check (to read the document again) before the holder sees
+    anything."""
     has_questions = bool(flow.services.answers.questions(flow.appointment))
 
     def holder_screen() -> None:
@@ -26,4 +32,6 @@ def hand_over_to_holder(app: App[Any], flow: AppointmentFlow) -> None:
         app.switch_screen(screen)
 
     detail = ANSWER if has_questions else CHOOSE
-    app.switch_screen(HolderCueScreen(TO_HOLDER, detail, holder_screen, holder_facing=False))
+    back_to = (BACK_TO_IDENTITY, back) if back is not None else None
+    cue = HolderCueScreen(TO_HOLDER, detail, holder_screen, holder_facing=False, back=back_to)
+    app.switch_screen(cue)

@@ -5,6 +5,11 @@ types it; a whole MRZ is read as soon as it is there, F2 reads on demand. The fi
 emptied at every reading: the document number never stays on screen. The comparison
 with the dossier follows, check by check; then the agent states, deliberately, whether
 the photo is the holder's. A damaged document is entered by hand (F4).
+
+Going back: before any document is checked, Échap returns to the dossier and leaves the
+appointment (the dossier is released, its state unchanged: the wrong dossier was
+opened); once checked, the appointment ends with a reason (F9). Until the holder has
+answered, the identity can be checked again from the « turn the screen » cue.
 """
 
 from __future__ import annotations
@@ -59,6 +64,7 @@ class IdentityScreen(AppointmentScreen):
         Binding("f4", "manual_entry", "Saisie manuelle"),
         Binding("f6", "photo(True)", "Photo conforme"),
         Binding("f7", "photo(False)", "Photo non conforme"),
+        Binding("escape", "back_to_dossier", "Retour au dossier"),
         END_APPOINTMENT,
     ]
 
@@ -77,10 +83,14 @@ class IdentityScreen(AppointmentScreen):
             super().__init__()
             self.text = text
 
+    class Left(Message):
+        """The appointment was left before any check: back to the dossier."""
+
     def __init__(self, flow: AppointmentFlow) -> None:
         super().__init__(flow)
         self.report: IdentityReport | None = None  # None while reading a document
         self.photo_refused = False
+        self.checked = False  # a document was compared in this screen
 
     def compose(self) -> ComposeResult:
         yield SessionBar(self.flow.session, self.flow.info)
@@ -117,7 +127,33 @@ class IdentityScreen(AppointmentScreen):
         if action == "photo":
             report = self.report
             return report is not None and report.passed and not self.photo_refused
+        if action == "back_to_dossier":
+            return not (self.checked or self.busy or self.flow.appointment.ended)
         return super().check_action(action, parameters)
+
+    # Back to the dossier, before anything was checked
+
+    def action_back_to_dossier(self) -> None:
+        if self.check_action("back_to_dossier", ()) is not True:
+            return
+        self._set_busy(True, "Retour au dossier…")
+        self._leave()
+
+    @work(thread=True, exclusive=True, group="identity")
+    def _leave(self) -> None:
+        try:
+            self.flow.services.appointments.leave(self.flow.appointment)
+        except KioskError as exc:
+            self.post_message(self.Refused(exc.message))
+        except Exception:
+            log.exception("appointment could not be left")
+            self.post_message(self.Refused(UNEXPECTED))
+        else:
+            self.post_message(self.Left())
+
+    @on(Left)
+    def _left(self) -> None:
+        self.dismiss()
 
     # Reading
 
@@ -183,6 +219,7 @@ class IdentityScreen(AppointmentScreen):
         self._set_busy(False)
         self.mrz_field.take_text()
         self.report = report
+        self.checked = True
         self.photo_refused = False
         self.query_one("#comparison", ComparisonTable).show_report(report)
         if report.passed:
@@ -248,7 +285,8 @@ class IdentityScreen(AppointmentScreen):
     def _photo_recorded(self, message: PhotoRecorded) -> None:
         self._set_busy(False)
         if message.matches:
-            hand_over_to_holder(self.app, self.flow)
+            app, flow = self.app, self.flow
+            hand_over_to_holder(app, flow, back=lambda: app.switch_screen(IdentityScreen(flow)))
             return
         self.photo_refused = True
         self.proposed_end = EndReason.DOCUMENT_REFUSED
