@@ -26,6 +26,7 @@ from kiosk.services.convocations import ConvocationsService
 from kiosk.services.delivery import DeliveryService
 from kiosk.services.identity import IdentityService
 from kiosk.services.lookup import LookupService
+from kiosk.services.medium import MediumService
 from kiosk.services.personalisation import PersonalisationService
 from kiosk.services.resumption import ResumptionService
 from kiosk.services.token_register import TokenRegisterService
@@ -90,6 +91,15 @@ def make_delivery(
     )
 
 
+def make_media(settings: Settings, uow: SqlUnitOfWorkFactory) -> MediumService:
+    """Which token the reader's card is: the same PKCS#11 module as the personalisation
+    (one library per process: the adapters share it)."""
+    from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
+
+    tokens = Pkcs11TokenAdapter(settings.pkcs11_module)
+    return MediumService(tokens, uow, settings.devices.reader_pairings)
+
+
 def make_services(settings: Settings) -> Services:
     engine = make_engine(settings.database_url)
     uow = SqlUnitOfWorkFactory(engine, site=settings.site, kiosk_id=settings.kiosk_id)
@@ -106,13 +116,16 @@ def make_services(settings: Settings) -> Services:
     personalisation: PersonalisationService | None = None
     delivery: DeliveryService | None = None
     pki_problem: str | None = None
+    media: MediumService | None = None
     try:
         personalisation = make_personalisation(settings, uow, clock)
         delivery = make_delivery(settings, uow, personalisation, clock)
+        media = make_media(settings, uow)
     except KioskError as exc:
         # The desk can still look dossiers up and check identities: only the token step
         # is unavailable, and says why.
         pki_problem = exc.message
+        personalisation, delivery, media = None, None, None
     appointments = AppointmentService(uow, clock)
     return Services(
         info=KioskInfo(
@@ -133,6 +146,7 @@ def make_services(settings: Settings) -> Services:
         terms_version=settings.pki_settings.terms_version,
         convocations=ConvocationsService(uow, clock),
         resumption=ResumptionService(uow, appointments),
+        media=media,
     )
 
 

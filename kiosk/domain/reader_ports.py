@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from kiosk.domain.errors import ConfigError, DeviceError
 
@@ -68,6 +68,21 @@ class ReaderPort(Protocol):
 
     def present(self) -> list[ReaderEvent]:
         """An INSERTED event for each card currently present. Raises DeviceError."""
+        ...
+
+
+@runtime_checkable
+class CardSimulator(Protocol):
+    """A reader whose card a person can put in or pull out from the keyboard (the demo's
+    simulated reader). A real reader has no such methods: the front end offers the
+    keys only when its reader port is also a ``CardSimulator``."""
+
+    def insert(self) -> None:
+        """Act out the card going in (no event if it is already in)."""
+        ...
+
+    def remove(self) -> None:
+        """Act out the card being pulled out (no event if there is none)."""
         ...
 
 

@@ -12,6 +12,7 @@ from kiosk.services.convocations import ConvocationsService
 from kiosk.services.delivery import DeliveryService
 from kiosk.services.identity import IdentityService
 from kiosk.services.lookup import LookupService
+from kiosk.services.medium import MediumService
 from kiosk.services.personalisation import PersonalisationService
 from kiosk.services.resumption import ResumptionService
 from kiosk.services.token_register import TokenRegisterService
@@ -49,3 +50,5 @@ class Services:
     """Today's convocations for the home screen; None: the home shows no list."""
     resumption: ResumptionService | None = None
     """Interrupted appointments offered at login; None: nothing is offered."""
+    media: MediumService | None = None
+    """Which token the card in the reader is; present when ``personalisation`` is."""

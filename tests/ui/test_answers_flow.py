@@ -14,7 +14,7 @@ from kiosk.ui.screens.dossier import DossierScreen
 from kiosk.ui.screens.holder_cue import HolderCueScreen
 from kiosk.ui.screens.identity import IdentityScreen
 from kiosk.ui.screens.lookup import LookupScreen
-from kiosk.ui.screens.next_step import NextStepScreen
+from kiosk.ui.screens.token_insert import TokenInsertScreen
 from kiosk.ui.widgets.choice import Choice
 from kiosk.ui.widgets.secret_input import SecretInput
 from tests.ui.app_env import (
@@ -252,7 +252,7 @@ async def test_a_holder_without_questions_chooses_them_at_the_desk(tmp_path: Pat
         assert app.screen.detail_text == "Vos questions sont enregistrées. Merci."
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, NextStepScreen)
+        assert isinstance(app.screen, TokenInsertScreen)
 
     assert desk.kinds(REF_NO_QUESTIONS)[-2:] == [
         ("identity.photo", "success"),

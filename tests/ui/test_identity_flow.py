@@ -14,7 +14,7 @@ from kiosk.ui.screens.answers import AnswersScreen
 from kiosk.ui.screens.holder_cue import HolderCueScreen
 from kiosk.ui.screens.identity import IdentityScreen
 from kiosk.ui.screens.lookup import LookupScreen
-from kiosk.ui.screens.next_step import NextStepScreen
+from kiosk.ui.screens.token_insert import TokenInsertScreen
 from kiosk.ui.widgets.comparison_table import ComparisonTable
 from kiosk.ui.widgets.mrz_field import MrzField
 from kiosk.ui.widgets.progress_header import ProgressHeader
@@ -76,8 +76,8 @@ async def test_a_scanned_passport_and_right_answers_lead_to_the_next_step(tmp_pa
         assert "Rendez l'écran à l'agent" in screen_text(app)
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, NextStepScreen)
-        assert "Étape suivante : personnalisation du support" in screen_text(app)
+        assert isinstance(app.screen, TokenInsertScreen)
+        assert "Personnalisation du support" in screen_text(app)
 
         await pilot.press("f8")
         await settle(pilot)
@@ -90,6 +90,7 @@ async def test_a_scanned_passport_and_right_answers_lead_to_the_next_step(tmp_pa
         ("identity.check", "success"),
         ("identity.photo", "success"),
         ("answers.check", "success"),
+        ("appointment.left", "success"),
     ]
     check = desk.last("identity.check").details
     assert check["manual_entry"] is False and check["document_type"] == "P"

@@ -19,6 +19,9 @@ END_APPOINTMENT = Binding("f9", "end_appointment", "Terminer le rendez-vous")
 
 class AppointmentScreen(Screen[None]):
     STEP: ClassVar[Step] = Step.DOSSIER
+    # The token steps: ending the appointment there also abandons the personalisation run
+    # (its certificate, if one was issued, is confirmed for revocation).
+    ABANDONS_RUN: ClassVar[bool] = False
 
     def __init__(self, flow: AppointmentFlow) -> None:
         super().__init__()
@@ -39,7 +42,8 @@ class AppointmentScreen(Screen[None]):
         self.open_end_dialog(self.proposed_end)
 
     def open_end_dialog(self, proposed: EndReason | None) -> None:
-        self.app.push_screen(EndAppointmentScreen(self.flow, proposed), self._after_end_dialog)
+        dialog = EndAppointmentScreen(self.flow, proposed, abandon_run=self.ABANDONS_RUN)
+        self.app.push_screen(dialog, self._after_end_dialog)
 
     def _after_end_dialog(self, notice: str | None) -> None:
         if notice is not None:

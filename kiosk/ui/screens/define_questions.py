@@ -29,7 +29,7 @@ from kiosk.domain.errors import KioskError
 from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow
 from kiosk.ui.screens.appointment_screen import END_APPOINTMENT, AppointmentScreen
 from kiosk.ui.screens.holder_cue import hand_back_to_agent
-from kiosk.ui.screens.next_step import NextStepScreen
+from kiosk.ui.screens.token_insert import TokenInsertScreen
 from kiosk.ui.widgets.choice import Choice, in_choice
 from kiosk.ui.widgets.progress_header import Step
 from kiosk.ui.widgets.secret_input import SecretInput
@@ -189,7 +189,7 @@ class DefineQuestionsScreen(AppointmentScreen):
         hand_back_to_agent(
             app,
             "Vos questions sont enregistrées. Merci.",
-            lambda: app.switch_screen(NextStepScreen(flow)),
+            lambda: app.switch_screen(TokenInsertScreen(flow)),
         )
 
     @on(Refused)

@@ -1,5 +1,7 @@
 """Ending an appointment without a delivery: the agent picks a reason, the service refuses
-the dossier with it (it stays available for another appointment) and audits it.
+the dossier with it (it stays available for another appointment) and audits it. On the
+token steps, the personalisation run is abandoned first (its certificate, if any, is
+confirmed for revocation).
 
 The chosen reason is written out (« Motif choisi : … »), not only highlighted. « Autre
 motif » needs a few words. The modal dismisses with the notice for the lookup screen once
@@ -48,10 +50,13 @@ class EndAppointmentScreen(ModalScreen[str | None]):
             super().__init__()
             self.text = text
 
-    def __init__(self, flow: AppointmentFlow, proposed: EndReason | None = None) -> None:
+    def __init__(
+        self, flow: AppointmentFlow, proposed: EndReason | None = None, *, abandon_run: bool = False
+    ) -> None:
         super().__init__()
         self._flow = flow
         self._proposed = proposed
+        self._abandon_run = abandon_run
         self._busy = False
 
     def compose(self) -> ComposeResult:
@@ -106,8 +111,13 @@ class EndAppointmentScreen(ModalScreen[str | None]):
 
     @work(thread=True, exclusive=True, group="end-appointment")
     def _end(self, reason: EndReason, text: str) -> None:
+        services, appointment = self._flow.services, self._flow.appointment
         try:
-            self._flow.services.appointments.end(self._flow.appointment, reason, text)
+            if self._abandon_run and services.personalisation is not None:
+                # First: if ending fails after this, the agent tries again; a certificate
+                # left live by an appointment ended without its abandon would be worse.
+                services.personalisation.abandon(appointment)
+            services.appointments.end(appointment, reason, text)
         except KioskError as exc:
             self.post_message(self.Refused(exc.message))
         except Exception:

@@ -1,0 +1,63 @@
+"""The token step in words: what the inserted token is, what checking it said, and what a
+failed run means for the agent (the way forward, always)."""
+
+from __future__ import annotations
+
+from kiosk.domain.errors import KioskError, StorageError
+from kiosk.domain.token_ports import (
+    PinIncorrectError,
+    PinLockedError,
+    TokenInfo,
+    TokenRemovedError,
+)
+from kiosk.services.personalisation import TokenCheck, TokenRefusedError
+from kiosk.ui.safe_text import neutralise
+from kiosk.ui.widgets.status_line import Kind
+
+TO_HOLDER = "Entrée : passer au titulaire (code PIN)."
+REMOVED = "Support retiré : rebranchez-le, puis F5 pour reprendre."
+RETRY = "F5 : reprendre avec le même support (la personnalisation reprend où elle s'est arrêtée)"
+ANOTHER = "F3 : prendre un autre support"
+END = "F9 : terminer le rendez-vous (Support défectueux)"
+
+
+def token_facts(token: TokenInfo) -> str:
+    """``SoftHSM project SoftHSM v2 — n° 1a2b… — vierge``: what the desk reads of a token."""
+    maker = " ".join(part.strip() for part in (token.manufacturer, token.model) if part.strip())
+    serial = token.serial.strip() or "attribué à l'initialisation"
+    state = "vierge" if token.blank else "déjà initialisé"
+    label = f" — étiquette « {token.label.strip()} »" if token.label.strip() else ""
+    return neutralise(f"Support : {maker or 'modèle inconnu'} — n° {serial} — {state}{label}")
+
+
+def check_verdict(check: TokenCheck, wipe: bool) -> tuple[Kind, str]:
+    """What checking the token said, and what the agent can do next."""
+    if check.refusal is not None:
+        if check.wipe_would_help and not wipe:
+            return Kind.ERROR, f"{check.refusal} F4 : effacer ce support."
+        return Kind.ERROR, f"Support refusé : {check.refusal} Insérez un autre support ; {END}."
+    if wipe:
+        text = "Le support sera effacé, puis personnalisé pour ce dossier."
+    elif check.resumes and check.first_step is not None:
+        text = (
+            "Reprise de la personnalisation interrompue de ce dossier, à partir de l'étape "
+            f"« {check.first_step.label} »."
+        )
+    elif check.blank:
+        text = "Support vierge : prêt pour la personnalisation."
+    else:
+        text = "Support prêt pour la personnalisation."
+    return Kind.OK, f"{text} {TO_HOLDER}"
+
+
+def failure_advice(error: KioskError) -> str:
+    """The message of a failed run, followed by the way forward."""
+    if isinstance(error, TokenRemovedError):
+        return f"{REMOVED} Sinon, {ANOTHER} ; {END}."
+    if isinstance(error, PinIncorrectError):
+        return f"{error.message} Entrée : le titulaire saisit à nouveau son code PIN."
+    if isinstance(error, PinLockedError | TokenRefusedError):
+        return f"{error.message} {ANOTHER} ; {END}."
+    if isinstance(error, StorageError):
+        return f"{error.message} Rien n'a été fait sur le support à cette étape. {RETRY}."
+    return f"{error.message} {RETRY} ; {ANOTHER} ; {END}."
