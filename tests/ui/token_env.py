@@ -27,13 +27,21 @@ from kiosk.adapters.fakes.fake_token import FakeToken, FakeTokenPort
 from kiosk.adapters.fakes.memory import FixedClock
 from kiosk.adapters.reader.simulated_reader import SimulatedReader
 from kiosk.adapters.receipt.pdf_receipt import PdfReceiptRenderer
+from kiosk.domain.model import Role
+from kiosk.domain.personalisation_journal import Step
 from kiosk.domain.personalisation_ports import IssuancePolicy
 from kiosk.domain.receipt import Printer, ReceiptRenderer
+from kiosk.services.auth import AgentSession
 from kiosk.services.delivery import DeliveryService
 from kiosk.services.medium import MediumService
 from kiosk.services.personalisation import PersonalisationService
 from kiosk.ui.app import KioskApp
+from kiosk.ui.screens.acceptance import AcceptanceScreen
+from kiosk.ui.screens.holder_cue import HolderCueScreen
+from kiosk.ui.screens.receipt_view import ReceiptViewScreen
+from kiosk.ui.widgets.secret_input import SecretInput
 from kiosk.ui.widgets.status_line import StatusLine
+from kiosk.ui.widgets.step_progress import RowState, StepProgressView
 from tests.ui.app_env import KioskPilot, screen_text, settle, type_into
 from tests.ui.appointment_env import (
     RIGHT_ANSWERS,
@@ -42,7 +50,7 @@ from tests.ui.appointment_env import (
     appointment_app,
     identified,
 )
-from tests.ui.sample_data import KIOSK_ID, NOW
+from tests.ui.sample_data import AGENT_LOGIN, KIOSK_ID, NOW
 
 HOLDER_PIN = "Kp7-tonnerre"  # the holder's PIN in every token test
 TERMS = "CGU-TEST-2026"
@@ -187,3 +195,46 @@ async def accept_certificate(pilot: KioskPilot, pin: str = HOLDER_PIN) -> None:
     await type_into(pilot, "#accept-pin", pin)
     await pilot.press("enter")
     await settle(pilot)
+
+
+DELIVERED = "Remise effectuée : dossier CS-2026-000123 remis à Jeanne Marie Le Goff."
+
+
+def step_rows(pilot: KioskPilot) -> dict[Step, RowState]:
+    view = pilot.app.screen.query_one("#steps", StepProgressView)
+    return {step: view.row_state(step) for step in Step}
+
+
+async def to_personalised(pilot: KioskPilot, pin: str = HOLDER_PIN) -> None:
+    """From the Support step to the end of a successful run."""
+    await to_pin_screen(pilot)
+    await choose_pin(pilot, pin)
+    await pilot.press("enter")  # « Rendez l'écran à l'agent »
+    await settle(pilot)
+    await shows(pilot, "Support personnalisé et vérifié")
+
+
+async def to_receipt(pilot: KioskPilot) -> None:
+    """From a personalised token to the receipt on screen."""
+    await pilot.press("enter")  # « Tournez l'écran vers le titulaire »
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, AcceptanceScreen)
+    await accept_certificate(pilot)
+    assert isinstance(pilot.app.screen, HolderCueScreen)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ReceiptViewScreen)
+
+
+def agent_session(desk: AppointmentDesk) -> AgentSession:
+    return AgentSession(AGENT_LOGIN, "Alice Martin", Role.AGENT, desk.desk.settings.site)
+
+
+def no_pin_anywhere(pilot: KioskPilot) -> None:
+    app = pilot.app
+    assert isinstance(app, KioskApp)
+    assert HOLDER_PIN not in screen_text(app)
+    for field in pilot.app.screen.query(SecretInput):
+        assert field.value == ""

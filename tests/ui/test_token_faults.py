@@ -1,0 +1,151 @@
+"""What SoftHSM cannot be made to do, on the in-memory token and CA behind the real kiosk:
+a token pulled out in the middle of a step and plugged back, a CA that does not answer
+(ending then abandons the run), a token that is not blank (erased only on request, with
+its SO PIN), a token declared defective."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kiosk.adapters.fakes.fake_token import FakeToken, TokenStep
+from kiosk.adapters.fakes.memory import FixedClock
+from kiosk.domain.dossier_state import DossierState
+from kiosk.domain.personalisation_journal import Step
+from kiosk.domain.token_register import TokenState
+from kiosk.services.token_register import TokenRegisterService
+from kiosk.ui.screens.end_appointment import EndAppointmentScreen
+from kiosk.ui.screens.lookup import LookupScreen
+from kiosk.ui.screens.token_insert import TokenInsertScreen
+from kiosk.ui.widgets.step_progress import RowState
+from tests.ui.app_env import run_async, screen_text, settle, status_text, type_into
+from tests.ui.sample_data import NOW
+from tests.ui.token_env import (
+    DELIVERED,
+    FAKE_SERIALS,
+    agent_session,
+    choose_pin,
+    fake_token_app,
+    said,
+    shows,
+    step_rows,
+    to_personalised,
+    to_pin_screen,
+    to_receipt,
+    to_token_step,
+    until,
+)
+
+
+@run_async
+async def test_a_token_pulled_out_mid_run_is_taken_up_after_reinsertion(tmp_path: Path) -> None:
+    app, desk, devices = fake_token_app(tmp_path / "home")
+    devices.tokens.pull_at(TokenStep.GENERATE_KEY_PAIR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_token_step(pilot, desk)
+        await to_pin_screen(pilot)
+        await choose_pin(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await shows(pilot, "Support retiré : rebranchez-le, puis F5 pour reprendre.")
+        rows = step_rows(pilot)
+        assert rows[Step.INITIALISE] is RowState.DONE
+        assert rows[Step.GENERATE_KEY] is RowState.FAILED
+        assert rows[Step.ISSUE] is RowState.PENDING
+
+        devices.reader.remove()
+        await shows(pilot, "Support retiré — lecteur « Lecteur simulé (SoftHSM) ».")
+        devices.tokens.reinsert(FAKE_SERIALS[0])
+        devices.reader.insert()
+        await shows(pilot, "F5 : reprendre la personnalisation.")
+        await pilot.press("f5")
+        await settle(pilot)
+        await shows(pilot, "Support personnalisé et vérifié")
+        assert "(personnalisation reprise)" in said(app)
+        rows = step_rows(pilot)
+        assert rows[Step.INITIALISE] is RowState.EARLIER
+        assert rows[Step.GENERATE_KEY] is RowState.DONE
+
+        await to_receipt(pilot)
+        assert DELIVERED in said(app)
+
+    assert ("personalisation.resumed", "success") in desk.kinds()
+    assert desk.last("dossier.delivered").details["token_serial"] == FAKE_SERIALS[0]
+    assert desk.dossier().state is DossierState.DELIVERED
+    [token] = [t for t in devices.tokens.tokens if t.serial == FAKE_SERIALS[0]]
+    assert len(token.keys) == 1 and list(token.certificates) == list(token.keys)
+
+
+@run_async
+async def test_ending_after_a_failed_run_abandons_it(tmp_path: Path) -> None:
+    app, desk, devices = fake_token_app(tmp_path / "home")
+    devices.ca.fail_next()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_token_step(pilot, desk)
+        await to_pin_screen(pilot)
+        await choose_pin(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await until(pilot, lambda: step_rows(pilot)[Step.ISSUE] is RowState.FAILED, "CA failure")
+        status = status_text(app.screen, "#progress-status")
+        assert status.startswith("✗ Erreur : ") and "F5 : reprendre avec le même support" in status
+
+        await pilot.press("f9")
+        await settle(pilot)
+        assert isinstance(app.screen, EndAppointmentScreen)
+        assert "Motif choisi : Support défectueux" in said(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
+
+    assert [kind for kind, _ in desk.kinds()][-2:] == [
+        "personalisation.abandoned",
+        "appointment.end",
+    ]
+    assert desk.last("appointment.end").details == {"reason": "token_defective"}
+    assert desk.dossier().state is DossierState.REFUSED
+
+
+@run_async
+async def test_a_token_that_is_not_blank_is_erased_only_on_request(tmp_path: Path) -> None:
+    used = FakeToken("FT-0009", label="ANCIEN", initialized=True, so_pin="SO-9-back-office")
+    app, desk, devices = fake_token_app(tmp_path / "home")
+    devices.tokens.tokens[:] = [used]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_token_step(pilot, desk)
+        await shows(pilot, "Ce support n'est pas vierge.")
+        assert "F4 : effacer ce support." in said(app)
+
+        await pilot.press("f4")
+        await pilot.press("enter")  # no SO PIN typed
+        await settle(pilot)
+        assert "Saisissez le code PIN administrateur (SO)" in said(app)
+        await type_into(pilot, "#so-pin", "SO-9-back-office")
+        await pilot.press("enter")
+        await settle(pilot)
+        await shows(pilot, "Le support sera effacé, puis personnalisé pour ce dossier.")
+        assert "SO-9-back-office" not in screen_text(app)
+
+        await to_personalised(pilot)
+    assert used.label.startswith("CCI LE GOFF") and used.so_pin == "SO-9-back-office"
+    record = TokenRegisterService(desk.uow, FixedClock(NOW)).record("FT-0009")
+    assert record is not None and record.state is TokenState.PERSONALISED
+
+
+@run_async
+async def test_a_defective_token_is_refused(tmp_path: Path) -> None:
+    app, desk, devices = fake_token_app(tmp_path / "home")
+    devices.tokens.tokens[1].present = False
+    session = agent_session(desk)
+    TokenRegisterService(desk.uow, FixedClock(NOW)).declare_out_of_service(
+        session, FAKE_SERIALS[0], TokenState.DEFECTIVE, "écran cassé"
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_token_step(pilot, desk)
+        await shows(pilot, "a été déclaré défectueux")
+        assert "Support refusé" in said(app)
+        await pilot.press("enter")  # nothing to go on with
+        await settle(pilot)
+        assert isinstance(app.screen, TokenInsertScreen)
+        await pilot.press("f9")
+        await settle(pilot)
+        assert "Motif choisi : Support défectueux" in said(app)
