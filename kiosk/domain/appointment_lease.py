@@ -23,6 +23,26 @@ OFFICES_TZ = ZoneInfo("Europe/Paris")
 DEFAULT_STALE_AFTER = timedelta(minutes=15)
 
 
+class Purpose(StrEnum):
+    """Why the holder comes to the desk. A delivery is for a dossier still to deliver; the
+    other journeys are for a delivered dossier whose certificate is in service."""
+
+    DELIVERY = "delivery"
+    PIN_UNBLOCK = "pin_unblock"
+    REVOCATION = "revocation"
+
+    @property
+    def label(self) -> str:
+        return _PURPOSE_LABELS[self]
+
+
+_PURPOSE_LABELS = {
+    Purpose.DELIVERY: "Remise du certificat",
+    Purpose.PIN_UNBLOCK: "Déblocage du code PIN",
+    Purpose.REVOCATION: "Révocation du certificat",
+}
+
+
 class LeaseEnd(StrEnum):
     """How an appointment's claim ended (kept with the closed claim)."""
 
@@ -32,6 +52,7 @@ class LeaseEnd(StrEnum):
     RESUMED = "resumed"  # the same kiosk opened the dossier again after a crash
     TAKEN_OVER = "taken_over"  # another kiosk took a silent claim over
     RELEASED = "released"  # an administrator freed the dossier
+    SERVED = "served"  # a PIN unblock or a revocation done at the desk
 
 
 @dataclass(frozen=True)
@@ -46,6 +67,7 @@ class Lease:
     agent_name: str
     started_at: datetime
     heartbeat_at: datetime
+    purpose: Purpose = Purpose.DELIVERY
 
     def is_stale(self, now: datetime, stale_after: timedelta = DEFAULT_STALE_AFTER) -> bool:
         """Silent long enough for its kiosk to be presumed dead."""
@@ -76,7 +98,14 @@ class AppointmentLeases(Protocol):
 
     def open_for(self, dossier_ref: str) -> Lease | None: ...
 
-    def claim(self, dossier_ref: str, agent: str, agent_name: str, at: datetime) -> Lease | None:
+    def claim(
+        self,
+        dossier_ref: str,
+        agent: str,
+        agent_name: str,
+        at: datetime,
+        purpose: Purpose = Purpose.DELIVERY,
+    ) -> Lease | None:
         """Claim the dossier for this kiosk; ``None`` if another open claim holds it (the
         database decides: two kiosks claiming at once cannot both succeed)."""
         ...

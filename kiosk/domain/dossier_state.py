@@ -2,8 +2,9 @@
 
 A dossier is validated by the registration office (bureau d'enregistrement), then the
 holder is convoked to a withdrawal office. At the desk the appointment ends in a delivery,
-or in a refusal with a reason; a refused dossier may be convoked again. A cancelled or
-delivered dossier is closed.
+or in a refusal with a reason; a refused dossier may be convoked again. A delivered
+dossier's certificate may later be revoked (at the desk, or superseded by a renewal):
+the dossier is then revoked, which is final, like a cancelled dossier.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ class DossierState(StrEnum):
     DELIVERED = "delivered"
     REFUSED = "refused"
     CANCELLED = "cancelled"
+    REVOKED = "revoked"  # its delivered certificate is revoked (final)
 
     @property
     def label(self) -> str:
@@ -31,6 +33,7 @@ _LABELS: dict[DossierState, str] = {
     DossierState.DELIVERED: "Remis",
     DossierState.REFUSED: "Refusé",
     DossierState.CANCELLED: "Annulé",
+    DossierState.REVOKED: "Révoqué (certificat révoqué)",
 }
 
 TRANSITIONS: dict[DossierState, frozenset[DossierState]] = {
@@ -39,8 +42,9 @@ TRANSITIONS: dict[DossierState, frozenset[DossierState]] = {
         {DossierState.DELIVERED, DossierState.REFUSED, DossierState.CANCELLED}
     ),
     DossierState.REFUSED: frozenset({DossierState.CONVOKED, DossierState.CANCELLED}),
-    DossierState.DELIVERED: frozenset(),
+    DossierState.DELIVERED: frozenset({DossierState.REVOKED}),
     DossierState.CANCELLED: frozenset(),
+    DossierState.REVOKED: frozenset(),
 }
 
 # States in which a holder may be received at the desk: a refusal ends one appointment,

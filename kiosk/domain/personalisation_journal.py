@@ -144,10 +144,11 @@ class RevocationStatus(StrEnum):
 @dataclass(frozen=True)
 class RevocationRequest:
     """A certificate (or, when its serial is unknown, every certificate of a public key)
-    the back office must revoke."""
+    the back office must revoke. ``attempt_id`` is None for a certificate no attempt of
+    this kiosk issued (one delivered before the kiosk, superseded or revoked at the desk)."""
 
     dossier_ref: str
-    attempt_id: int
+    attempt_id: int | None
     reason: str
     status: RevocationStatus
     requested_at: datetime
@@ -234,9 +235,11 @@ def plan_run(
     *,
     wipe: bool,
     so_pin_given: bool,
+    reuse_for: str | None = None,
 ) -> Plan | Refusal:
-    """What a run for ``dossier_ref`` on the inserted token does: see the module rules."""
-    refusal = refusal_on_insert(record, dossier_ref)
+    """What a run for ``dossier_ref`` on the inserted token does: see the module rules.
+    ``reuse_for``: a renewal may take the token delivered for that dossier (wiped)."""
+    refusal = refusal_on_insert(record, dossier_ref, reuse_for=reuse_for)
     if refusal is not None:
         return Refusal(refusal)
     if facts.user_pin_locked and not facts.blank:

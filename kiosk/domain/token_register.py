@@ -3,7 +3,10 @@
 Every token the kiosk has seen is recorded by serial with its state; the states a token
 may go to from each state are listed below and nowhere else. A defective or lost token is
 refused when it is inserted again, and a token handed to a holder is never wiped at the
-desk: its certificate is live.
+desk: its certificate is live. The one exception is a renewal whose product allows the new
+certificate on the holder's current token: that token, handed back for the renewal of its
+own dossier, is wiped with its escrowed SO PIN and personalised again
+(``refusal_on_insert(..., reuse_for=...)``).
 
     (never seen) -> blank | foreign | defective
     blank         -> personalising | foreign | defective | lost
@@ -11,7 +14,7 @@ desk: its certificate is live.
     personalising -> personalised | wiped | blank | defective | lost
     personalised  -> delivered | wiped | blank | defective | lost
     wiped         -> personalising | blank | defective | lost
-    delivered     -> defective | lost
+    delivered     -> defective | lost | wiped (handed back for its dossier's renewal)
     defective, lost: final
 
 "foreign" is a token found initialised by someone else (its content unknown); "blank"
@@ -75,7 +78,7 @@ TRANSITIONS: dict[TokenState, frozenset[TokenState]] = {
         {TokenState.DELIVERED, TokenState.WIPED, TokenState.BLANK, *_OUT_OF_SERVICE}
     ),
     TokenState.WIPED: frozenset({TokenState.PERSONALISING, TokenState.BLANK, *_OUT_OF_SERVICE}),
-    TokenState.DELIVERED: _OUT_OF_SERVICE,
+    TokenState.DELIVERED: frozenset({TokenState.WIPED, *_OUT_OF_SERVICE}),
     TokenState.DEFECTIVE: frozenset(),
     TokenState.LOST: frozenset(),
 }
@@ -142,9 +145,14 @@ def transition(
     )
 
 
-def refusal_on_insert(record: TokenRecord | None, dossier_ref: str) -> str | None:
+def refusal_on_insert(
+    record: TokenRecord | None, dossier_ref: str, *, reuse_for: str | None = None
+) -> str | None:
     """Why a token inserted for ``dossier_ref`` must be refused whatever the agent chooses,
-    or None. (A token merely not blank is the caller's business: it may be wiped.)"""
+    or None. (A token merely not blank is the caller's business: it may be wiped.)
+    ``reuse_for`` names the dossier a renewal renews, when its product allows the new
+    certificate on the same token: the token delivered for that dossier is then accepted
+    (it must be wiped)."""
     if record is None:
         return None
     if record.state is TokenState.DEFECTIVE:
@@ -157,6 +165,8 @@ def refusal_on_insert(record: TokenRecord | None, dossier_ref: str) -> str | Non
             f"Ce support ({record.serial}) a été déclaré perdu : il ne peut pas être utilisé. "
             "Remettez-le au responsable du bureau et prenez un autre support."
         )
+    if record.state is TokenState.DELIVERED and reuse_for and record.dossier_ref == reuse_for:
+        return None
     if record.state is TokenState.DELIVERED:
         same = " de ce dossier" if record.dossier_ref == dossier_ref else " d'un autre dossier"
         return (

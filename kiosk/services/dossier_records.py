@@ -18,9 +18,11 @@ from typing import Any
 
 from kiosk.domain import withdrawal
 from kiosk.domain.answers import normalise_answer
+from kiosk.domain.certificate_revocation import normalised_serial
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.errors import ValidationError
 from kiosk.domain.model import Company, KeyAlgorithm, Person, Product
+from kiosk.domain.renewal import DossierKind
 from kiosk.domain.siren import validate_siren, validate_siret
 from kiosk.services.import_fields import FieldReader
 
@@ -28,7 +30,7 @@ REFERENCE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
 RECORD_KEYS = {
     "reference", "state", "office", "company", "product", "holder", "legal_representative",
     "delegate", "convocation_at", "refusal_reason", "withdrawal_code",
-    "legacy_withdrawal_number", "questions",
+    "legacy_withdrawal_number", "questions", "kind", "renews", "renews_certificate_serial",
 }  # fmt: skip
 QUESTIONS_PER_DOSSIER = 3
 PHC_PREFIX = "$argon2id$"
@@ -60,6 +62,9 @@ class DossierRecord:
     code_hashes: tuple[str, ...]
     questions: tuple[PendingQuestion, ...]
     digest: str
+    kind: DossierKind = DossierKind.FIRST
+    renews: str | None = None  # a renewal: the dossier it renews
+    renews_serial: str | None = None  # ...and the certificate it replaces, if given
 
 
 def placeholder_product(code: str) -> Product:
@@ -122,13 +127,47 @@ def parse_record(index: int, raw: Any, ctx: Context, problems: list[str]) -> Dos
     )
     code_hashes = _code_hashes(r, data, ctx.secret)
     questions = _questions(r, data.get("questions"))
+    kind, renews, renews_serial = _renewal(r, data, reference)
     if len(problems) > before:
         return None
     assert reference and state and office and product and company and holder and legal_rep
     return DossierRecord(
         index, reference, state, office.upper(), product, company, holder, legal_rep, delegate,
         convocation, reason, code_hashes, questions, record_digest(ctx.secret, data),
+        kind, renews, renews_serial,
     )  # fmt: skip
+
+
+def _renewal(
+    r: FieldReader, data: Mapping[str, Any], reference: str | None
+) -> tuple[DossierKind, str | None, str | None]:
+    """``kind`` (``first`` unless said), the dossier a renewal renews, and the serial of
+    the certificate it replaces (lowercase hex), each checked on its own."""
+    value = r.text(data, "kind", "kind", max_len=16, required=False) or DossierKind.FIRST.value
+    try:
+        kind = DossierKind(value)
+    except ValueError:
+        r.problem("kind", "nature inconnue (" + ", ".join(k.value for k in DossierKind) + ")")
+        kind = DossierKind.FIRST
+    renewal = kind is DossierKind.RENEWAL
+    renews = r.text(data, "renews", "renews", max_len=40, required=renewal)
+    serial_text = r.text(
+        data, "renews_certificate_serial", "renews_certificate_serial", max_len=64,
+        required=False,
+    )  # fmt: skip
+    if not renewal and (renews or serial_text):
+        r.problem("kind", "seul un renouvellement (kind: renewal) nomme un dossier renouvelé")
+    if renews is not None and not REFERENCE.match(renews):
+        r.problem("renews", "référence de dossier invalide (ex. CS-2023-000123)")
+    if renews is not None and renews == reference:
+        r.problem("renews", "un dossier ne se renouvelle pas lui-même")
+    serial = None
+    if serial_text is not None:
+        try:
+            serial = normalised_serial(serial_text)
+        except ValidationError as exc:
+            r.problem("renews_certificate_serial", exc.message)
+    return kind, renews, serial
 
 
 def _state(r: FieldReader, data: Mapping[str, Any]) -> DossierState | None:

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.domain.audit import AuditDraft, Outcome
+from kiosk.domain.desk_ports import LineageImportUnitOfWorkFactory
 from kiosk.domain.errors import ImportFileError
 from kiosk.domain.model import Dossier, RevocationQuestion
-from kiosk.domain.ports import Clock, ImportUnitOfWork, ImportUnitOfWorkFactory, SecretHasher
+from kiosk.domain.ports import Clock, ImportUnitOfWork, SecretHasher
 from kiosk.services.dossier_records import (
     Context,
     DossierRecord,
@@ -26,7 +27,8 @@ from kiosk.services.dossier_records import (
     where,
 )
 from kiosk.services.import_fields import load_json_list
-from kiosk.services.reference_records import parse_offices, parse_products
+from kiosk.services.import_renewals import check_renewals, record_renewals
+from kiosk.services.reference_records import parse_offices, parse_products, token_reuse_flags
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class ImportReport:
 class DossierImporter:
     def __init__(
         self,
-        uow_factory: ImportUnitOfWorkFactory,
+        uow_factory: LineageImportUnitOfWorkFactory,
         hasher: SecretHasher,
         site_secret: bytes,
         clock: Clock | None = None,
@@ -76,6 +78,7 @@ class DossierImporter:
         _check_duplicates(valid, problems)
         with self._uow() as uow:
             new = _check_against_store(uow, valid, problems)
+            check_renewals(uow, new, valid, problems)
         if problems:
             raise ImportFileError(problems)
         # Argon2 is slow: hash the answers before taking the write lock.
@@ -84,12 +87,16 @@ class DossierImporter:
             # Another import may have run meanwhile: the store's checks are done again.
             if _check_against_store(uow, valid, problems) != new or problems:
                 raise ImportFileError(problems or ["un autre import a eu lieu entre-temps"])
+            check_renewals(uow, new, valid, problems)
+            if problems:
+                raise ImportFileError(problems)
             for record, dossier in dossiers:
                 product = uow.products.get(record.product_code)
                 if product is None:  # removed since the check: the whole import stops
                     raise ImportFileError([f"produit inconnu « {record.product_code} »"])
                 uow.dossiers.add(replace(dossier, product=product), record.code_hashes)
                 uow.imports.record(record.reference, record.digest)
+            record_renewals(uow, new)
             report = ImportReport(created=len(new), unchanged=len(valid) - len(new))
             uow.audit.append(
                 AuditDraft(
@@ -147,16 +154,22 @@ class DossierImporter:
         return report
 
     def import_products(self, path: Path) -> ImportReport:
-        products = parse_products(load_json_list(path, "produits"))
+        records = load_json_list(path, "produits")
+        products = parse_products(records)
+        reuse = token_reuse_flags(records)
         with self._uow() as uow:
             created = updated = 0
             for product in products:
                 known = uow.products.get(product.code)
-                if known == product:
+                option_changed = known is not None and (
+                    uow.product_options.token_reuse(product.code) != reuse.get(product.code, False)
+                )
+                if known == product and not option_changed:
                     continue
                 created += known is None
                 updated += known is not None
                 uow.products.upsert(product)
+                uow.product_options.set_token_reuse(product.code, reuse.get(product.code, False))
             report = ImportReport(created, len(products) - created - updated, updated)
             _audit_reference(uow, "product.import", path.name, report)
             uow.commit()

@@ -59,13 +59,14 @@ def parse_products(records: Sequence[Any]) -> list[Product]:
     algorithms = ", ".join(a.value for a in KeyAlgorithm)
     for index, raw in enumerate(records, start=1):
         r = FieldReader(problems, _label("produit", index, raw))
-        data = r.obj(raw, "", {"code", "label", "validity_years", "key_algorithm"})
+        data = r.obj(raw, "", {"code", "label", "validity_years", "key_algorithm", "token_reuse"})
         if data is None:
             continue
         code = _code(r, data, seen, 40)
         label = r.text(data, "label", "label", max_len=200)
         years = r.integer(data, "validity_years", "validity_years", 1, 5)
         algorithm = r.text(data, "key_algorithm", "key_algorithm", max_len=16)
+        r.boolean(data, "token_reuse", "token_reuse")
         key: KeyAlgorithm | None = None
         if algorithm is not None:
             try:
@@ -77,3 +78,13 @@ def parse_products(records: Sequence[Any]) -> list[Product]:
     if problems:
         raise ImportFileError(problems)
     return products
+
+
+def token_reuse_flags(records: Sequence[Any]) -> dict[str, bool]:
+    """Whether each product's renewal may reuse the holder's token (``token_reuse``, false
+    when absent), by code, for records ``parse_products`` accepted."""
+    return {
+        " ".join(raw["code"].split()): raw.get("token_reuse") is True
+        for raw in records
+        if isinstance(raw, dict) and isinstance(raw.get("code"), str)
+    }

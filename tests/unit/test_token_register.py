@@ -3,6 +3,7 @@ refused when inserted."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -49,10 +50,19 @@ def test_a_token_out_of_service_never_comes_back(state: TokenState) -> None:
         transition(_record(state), SERIAL, TokenState.BLANK, AT)
 
 
-def test_a_delivered_token_is_never_wiped_at_the_desk() -> None:
-    with pytest.raises(StateError):
-        transition(_record(TokenState.DELIVERED), SERIAL, TokenState.WIPED, AT)
-    assert TRANSITIONS[TokenState.DELIVERED] == {TokenState.DEFECTIVE, TokenState.LOST}
+def test_a_delivered_token_is_wiped_only_when_handed_back_for_its_dossiers_renewal() -> None:
+    assert TRANSITIONS[TokenState.DELIVERED] == {
+        TokenState.WIPED,
+        TokenState.DEFECTIVE,
+        TokenState.LOST,
+    }
+    delivered = _record(TokenState.DELIVERED)
+    assert refusal_on_insert(delivered, "CS-2026-000999") is not None
+    assert refusal_on_insert(delivered, "CS-2026-000999", reuse_for="CS-2020-000001") is not None
+    assert refusal_on_insert(delivered, "CS-2026-000999", reuse_for=delivered.dossier_ref) is None
+    for state in (TokenState.DEFECTIVE, TokenState.LOST):
+        gone = replace(_record(state), dossier_ref=delivered.dossier_ref)
+        assert refusal_on_insert(gone, "CS-2026-000999", reuse_for=delivered.dossier_ref)
 
 
 def test_a_state_tied_to_a_dossier_must_name_it_and_others_forget_it() -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from kiosk.adapters.db.appointment_schema import appointments
 from kiosk.adapters.db.transaction import Transaction
-from kiosk.domain.appointment_lease import Lease, LeaseEnd
+from kiosk.domain.appointment_lease import Lease, LeaseEnd, Purpose
 
 _OPEN = appointments.c.ended_at.is_(None)
 _OPEN_FOR = select(appointments).where(appointments.c.dossier_ref == bindparam("ref")).where(_OPEN)
@@ -57,6 +57,7 @@ def _lease(row: Any) -> Lease:
         agent_name=row.agent_name,
         started_at=row.started_at,
         heartbeat_at=row.heartbeat_at,
+        purpose=Purpose(row.purpose),
     )
 
 
@@ -74,7 +75,14 @@ class SqlAppointmentLeases:
         row = self._tx.execute(_OPEN_FOR, {"ref": dossier_ref}).first()
         return _lease(row) if row else None
 
-    def claim(self, dossier_ref: str, agent: str, agent_name: str, at: datetime) -> Lease | None:
+    def claim(
+        self,
+        dossier_ref: str,
+        agent: str,
+        agent_name: str,
+        at: datetime,
+        purpose: Purpose = Purpose.DELIVERY,
+    ) -> Lease | None:
         result = self._tx.execute(
             _CLAIMS[self._tx.dialect_name],
             {
@@ -85,6 +93,7 @@ class SqlAppointmentLeases:
                 "agent_name": agent_name,
                 "started_at": at,
                 "heartbeat_at": at,
+                "purpose": purpose.value,
             },
         )
         if result.rowcount == 0:

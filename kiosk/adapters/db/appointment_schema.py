@@ -27,6 +27,9 @@ appointments = Table(
     Column("heartbeat_at", UtcDateTime, nullable=False),
     Column("ended_at", UtcDateTime, nullable=True),
     Column("end_reason", String(16), nullable=True),
+    # Why the holder came (``Purpose``): a delivery, or a PIN unblock or a revocation of a
+    # delivered certificate (migration 0005).
+    Column("purpose", String(16), nullable=False, default="delivery", server_default="delivery"),
     Index(
         "ux_appointments_open_dossier",
         "dossier_ref",

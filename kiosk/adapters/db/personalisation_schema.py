@@ -90,7 +90,9 @@ revocation_requests = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("dossier_ref", String(40), ForeignKey("dossiers.reference"), nullable=False),
-    Column("attempt_id", Integer, ForeignKey("personalisation_attempts.id"), nullable=False),
+    # None for a certificate the kiosk did not issue itself: one superseded by a renewal, or
+    # revoked at the desk, that was delivered before the kiosk knew it (migration 0005).
+    Column("attempt_id", Integer, ForeignKey("personalisation_attempts.id"), nullable=True),
     Column("token_serial", String(64), nullable=True),
     Column("cert_serial", String(64), nullable=True),
     Column("cert_fingerprint", String(64), nullable=True),

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -80,6 +81,8 @@ products = Table(
     Column("label", String(200), nullable=False),
     Column("validity_years", Integer, nullable=False),
     Column("key_algorithm", String(16), nullable=False),
+    # A renewal of this product may go on the holder's current token (migration 0005).
+    Column("token_reuse", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 dossiers = Table(
@@ -111,7 +114,13 @@ dossiers = Table(
     Column("answers_locked", Boolean, nullable=False, default=False),
     Column("content_digest", String(64), nullable=True),
     Column("imported_at", UtcDateTime, nullable=True),
+    # A renewal names the dossier it renews and, as the back office gave it, the serial of
+    # the certificate it replaces (migration 0005; ``kiosk.domain.renewal``).
+    Column("kind", String(16), nullable=False, default="first", server_default="first"),
+    Column("renews_reference", String(40), nullable=True),
+    Column("renews_serial", String(64), nullable=True),
     Index(None, "office_code", "convocation_at"),
+    Index(None, "renews_reference"),
 )
 
 withdrawal_codes = Table(

@@ -18,6 +18,11 @@ from kiosk.adapters.db.audit_tree_store import SqlTreeStore
 from kiosk.adapters.db.dossier_repository import SqlDossierRepository, SqlImportLedger
 from kiosk.adapters.db.errors import storage_error
 from kiosk.adapters.db.journal_repo import SqlPersonalisationJournal, SqlRevocationRequests
+from kiosk.adapters.db.lineage_repo import (
+    SqlDeliveredCertificates,
+    SqlDossierLineage,
+    SqlProductOptions,
+)
 from kiosk.adapters.db.repositories import (
     SqlAgentRepository,
     SqlOfficeRepository,
@@ -33,6 +38,7 @@ from kiosk.domain.audit_ports import (
     CheckpointStore,
     PersonalDataStore,
 )
+from kiosk.domain.desk_ports import DeliveredCertificates, DossierLineage, ProductOptions
 from kiosk.domain.personal_data import SaltSource
 from kiosk.domain.personalisation_ports import (
     DeliveryRegister,
@@ -89,6 +95,9 @@ class SqlUnitOfWork:
         self.revocations: RevocationRequests = SqlRevocationRequests(self._tx)
         self.deliveries: DeliveryRegister = SqlDeliveryRegister(self._tx)
         self.appointments: AppointmentLeases = SqlAppointmentLeases(self._tx, kiosk_id, site)
+        self.lineage: DossierLineage = SqlDossierLineage(self._tx)
+        self.product_options: ProductOptions = SqlProductOptions(self._tx)
+        self.certificates: DeliveredCertificates = SqlDeliveredCertificates(self._tx)
         self.reconnect = ReconnectPolicy()
 
     def __enter__(self) -> Self:

@@ -18,8 +18,9 @@ from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
-from kiosk.domain.appointment_lease import AppointmentLeases, Lease, LeaseEnd
+from kiosk.domain.appointment_lease import AppointmentLeases, Lease, LeaseEnd, Purpose
 from kiosk.domain.audit import GENESIS_HASH, AuditDraft, AuditEvent, seal
+from kiosk.domain.desk_ports import DeliveredCertificates
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.errors import NotFoundError, StorageError
 from kiosk.domain.model import Agent, Dossier, Office, RevocationQuestion
@@ -89,6 +90,7 @@ class MemoryState:
     audit: list[AuditEvent] = field(default_factory=list)
     leases: dict[int, Lease] = field(default_factory=dict)  # open appointments by id
     lease_ids: int = 0
+    delivered_certificates: dict[str, str] = field(default_factory=dict)  # serial -> reference
 
     def copy(self) -> MemoryState:
         return MemoryState(
@@ -99,6 +101,7 @@ class MemoryState:
             list(self.audit),
             dict(self.leases),
             self.lease_ids,
+            dict(self.delivered_certificates),
         )
 
 
@@ -224,13 +227,21 @@ class MemoryAppointmentLeases:
     def open_for(self, dossier_ref: str) -> Lease | None:
         return next((x for x in self._state.leases.values() if x.dossier_ref == dossier_ref), None)
 
-    def claim(self, dossier_ref: str, agent: str, agent_name: str, at: datetime) -> Lease | None:
+    def claim(
+        self,
+        dossier_ref: str,
+        agent: str,
+        agent_name: str,
+        at: datetime,
+        purpose: Purpose = Purpose.DELIVERY,
+    ) -> Lease | None:
         if self.open_for(dossier_ref) is not None:
             return None
         self._state.lease_ids += 1
         lease = Lease(
-            self._state.lease_ids, dossier_ref, self._kiosk, self._site, agent, agent_name, at, at
-        )
+            self._state.lease_ids, dossier_ref, self._kiosk, self._site, agent, agent_name,
+            at, at, purpose,
+        )  # fmt: skip
         self._state.leases[lease.id] = lease
         return lease
 
@@ -249,6 +260,16 @@ class MemoryAppointmentLeases:
         return sorted(leases, key=lambda x: (x.started_at, x.id))
 
 
+class MemoryDeliveredCertificates:
+    """Certificates delivered, by normalised serial (a test puts them in ``state``)."""
+
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    def dossier_of(self, serial_hex: str) -> str | None:
+        return self._state.delivered_certificates.get(serial_hex)
+
+
 class MemoryUnitOfWork:
     """One transaction. Transactions are serialised by the factory's lock, as SQLite would."""
 
@@ -257,6 +278,7 @@ class MemoryUnitOfWork:
     agents: AgentRepository
     audit: AuditLog
     appointments: AppointmentLeases
+    certificates: DeliveredCertificates
 
     def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -270,6 +292,7 @@ class MemoryUnitOfWork:
         self.agents = MemoryAgentRepository(state)
         self.audit = MemoryAuditLog(state, f.clock, f.site, f.kiosk_id)
         self.appointments = MemoryAppointmentLeases(state, f.kiosk_id, f.site)
+        self.certificates = MemoryDeliveredCertificates(state)
 
     def __enter__(self) -> Self:
         self._factory.lock.acquire()
