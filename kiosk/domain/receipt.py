@@ -17,6 +17,10 @@ An auditor scans it, runs ``kiosk audit verify`` to prove the chain intact, then
 and certificate (later: an inclusion proof of the event in a published chain head).
 
 The identity document's number is never part of a receipt: only its type, country and expiry.
+
+A renewal's receipt says so and names the certificate it supersedes
+(``superseded_certificate_serial``); that fact enters the canonical JSON only for a
+renewal, so a first delivery's receipt, and its digest, are what they always were.
 """
 
 from __future__ import annotations
@@ -104,6 +108,11 @@ class ReceiptCore:
     document_expiry: date
     revocation_answers: RevocationAnswers
     terms_version: str
+    superseded_certificate_serial: str | None = None  # a renewal: the certificate it replaces
+
+    @property
+    def renewal(self) -> bool:
+        return self.superseded_certificate_serial is not None
 
     def __post_init__(self) -> None:
         if not REFERENCE.fullmatch(self.reference):
@@ -130,8 +139,7 @@ class ReceiptCore:
                 raise ValidationError("Les dates du PV doivent porter leur fuseau horaire.")
         if self.not_after <= self.not_before:
             raise ValidationError("La fin de validité du certificat précède son début.")
-        if not _SERIAL_HEX.fullmatch(self.certificate_serial):
-            raise ValidationError("Numéro de série du certificat : hexadécimal minuscule attendu.")
+        _check_serials(self.certificate_serial, self.superseded_certificate_serial)
         if not _SHA256_HEX.fullmatch(self.certificate_fingerprint):
             raise ValidationError("Empreinte du certificat : 64 caractères hexadécimaux attendus.")
         if not self.identity_checks or any(
@@ -143,6 +151,14 @@ class ReceiptCore:
             raise ValidationError("Le type de pièce d'identité ne doit pas contenir de chiffres.")
         if not _COUNTRY.fullmatch(self.document_country):
             raise ValidationError("Pays de la pièce d'identité : code OACI (ex. FRA) attendu.")
+
+
+def _check_serials(serial: str, superseded: str | None) -> None:
+    for value in (serial, superseded):
+        if value is not None and not _SERIAL_HEX.fullmatch(value):
+            raise ValidationError("Numéro de série du certificat : hexadécimal minuscule attendu.")
+    if superseded == serial:
+        raise ValidationError("Un renouvellement ne remplace pas le certificat qu'il remet.")
 
 
 @dataclass(frozen=True)
@@ -219,6 +235,8 @@ def canonical_receipt_bytes(core: ReceiptCore) -> bytes:
         "revocation_answers": core.revocation_answers.value,
         "terms_version": core.terms_version,
     }
+    if core.superseded_certificate_serial is not None:
+        body["renewal"] = {"supersedes": core.superseded_certificate_serial}
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -229,7 +247,7 @@ def receipt_digest(core: ReceiptCore) -> bytes:
 
 def receipt_audit_details(core: ReceiptCore) -> dict[str, DetailValue]:
     """What the delivery's audit event must record for the receipt's QR code to check out."""
-    return {
+    details: dict[str, DetailValue] = {
         "receipt_format": RECEIPT_FORMAT,
         "receipt_digest": receipt_digest(core).hex(),
         "certificate_serial": core.certificate_serial,
@@ -237,6 +255,9 @@ def receipt_audit_details(core: ReceiptCore) -> dict[str, DetailValue]:
         "token_serial": core.token_serial,
         "terms_version": core.terms_version,
     }
+    if core.superseded_certificate_serial is not None:
+        details["supersedes_certificate_serial"] = core.superseded_certificate_serial
+    return details
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # receipt.py imports this module: no import cycle at run time
     from kiosk.domain.receipt import DeliveryReceipt
 
 TITLE = "Procès-verbal de remise en face-à-face d'un certificat électronique"
+RENEWAL_TITLE = f"{TITLE} (renouvellement)"
 SIGNATURE_SHOWN_CHARS = 32
 
 
@@ -57,6 +58,11 @@ def fr_datetime(moment: datetime) -> str:
     return f"{paris_time(moment):%d/%m/%Y à %H:%M:%S} (heure de Paris)"
 
 
+def receipt_title(receipt: DeliveryReceipt) -> str:
+    """The title, which says « renouvellement » for a renewal."""
+    return RENEWAL_TITLE if receipt.core.renewal else TITLE
+
+
 def receipt_file_stem(receipt: DeliveryReceipt) -> str:
     """``<reference>-<yyyymmdd-HHMMSS>`` in Paris time: the receipt's file name, sans suffix."""
     return f"{receipt.reference}-{paris_time(receipt.core.delivered_at):%Y%m%d-%H%M%S}"
@@ -83,6 +89,12 @@ def acceptance_statement(receipt: DeliveryReceipt) -> str:
         " décrit ci-dessus, et accepte les conditions générales d'utilisation"
         f" (version {core.terms_version}). Le titulaire a signé électroniquement le condensat"
         " du présent procès-verbal avec la clé privée de ce certificat."
+        + (
+            f" Ce certificat renouvelle le certificat n° {core.superseded_certificate_serial},"
+            " qui est révoqué (remplacé)."
+            if core.superseded_certificate_serial
+            else ""
+        )
     )
 
 
@@ -92,6 +104,16 @@ def receipt_sections(receipt: DeliveryReceipt) -> tuple[ReceiptSection, ...]:
     document = (
         f"{core.document_type} — pays {core.document_country}"
         f" — valable jusqu'au {fr_date(core.document_expiry)}"
+    )
+    renewal = (
+        (
+            ReceiptRow("Nature de la remise", "Renouvellement"),
+            ReceiptRow(
+                "Certificat remplacé (révoqué)", core.superseded_certificate_serial, mono=True
+            ),
+        )
+        if core.superseded_certificate_serial
+        else ()
     )
     return (
         ReceiptSection(
@@ -113,6 +135,7 @@ def receipt_sections(receipt: DeliveryReceipt) -> tuple[ReceiptSection, ...]:
                 ReceiptRow("Adresse", core.office_address),
                 ReceiptRow("Agent", f"{core.agent_display_name} ({core.agent_login})"),
                 ReceiptRow("Poste", core.kiosk_id),
+                *renewal,
             ),
         ),
         ReceiptSection(
@@ -159,7 +182,7 @@ def receipt_sections(receipt: DeliveryReceipt) -> tuple[ReceiptSection, ...]:
 
 def receipt_lines(receipt: DeliveryReceipt) -> list[tuple[str, str]]:
     """(label, value) lines for a screen; a section starts with a (title, "") line."""
-    lines: list[tuple[str, str]] = [(TITLE, "")]
+    lines: list[tuple[str, str]] = [(receipt_title(receipt), "")]
     for section in receipt_sections(receipt):
         lines.append((section.title, ""))
         if section.statement:

@@ -10,6 +10,11 @@ another kiosk sharing the database is refused and told who holds it, until the
 appointment ends, is left, or its kiosk has been silent for ``stale_after`` (then taken
 over, audited), or an administrator releases it (audited). A kiosk restarted after a crash
 finds its interrupted appointments in ``interrupted()``.
+
+An appointment has a purpose (``Purpose``): a delivery (the default) for a dossier still to
+deliver, or a PIN unblock or a revocation for a delivered dossier whose certificate is in
+service. Every purpose goes through the identity check and the revocation answers; ending
+an appointment that is not a delivery leaves the dossier's state as it is.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from kiosk.domain.appointment_lease import (
     LeaseEnd,
     LeaseUnitOfWork,
     LeaseUnitOfWorkFactory,
+    Purpose,
 )
 from kiosk.domain.audit import AuditDraft, Outcome
 from kiosk.domain.dossier_state import DELIVERABLE, DossierState, transition
@@ -77,6 +83,7 @@ class Appointment:
     ended: bool = False
     notes: list[str] = field(default_factory=list)
     lease_id: int | None = None  # this kiosk's claim on the dossier (None: not claimed)
+    purpose: Purpose = Purpose.DELIVERY
 
     @property
     def reference(self) -> str:
@@ -91,6 +98,18 @@ class Appointment:
         if not (self.identity_passed and self.photo_confirmed):
             raise StateError("L'identité du titulaire doit d'abord être vérifiée.")
 
+    def require_checks(self, purpose: Purpose) -> None:
+        """An appointment opened for ``purpose`` whose identity check and revocation
+        answers have passed: what every journey needs before it acts."""
+        if self.purpose is not purpose:
+            raise StateError(
+                f"Ce rendez-vous a été ouvert pour « {self.purpose.label} », pas pour "
+                f"« {purpose.label} » : ouvrez le dossier pour cette démarche."
+            )
+        self.require_identity()
+        if not self.answers_passed:
+            raise StateError("Les questions de révocation doivent d'abord être validées.")
+
 
 LOST = (
     "Ce rendez-vous n'est plus ouvert à ce kiosque : le dossier a été libéré ou repris "
@@ -103,6 +122,17 @@ def _require_deliverable(dossier: Dossier) -> None:
     if dossier.state not in DELIVERABLE:
         raise StateError(
             f"Ce dossier est à l'état « {dossier.state.label} » : aucune remise n'est possible."
+        )
+
+
+def require_receivable(dossier: Dossier, purpose: Purpose) -> None:
+    """A delivery needs a dossier still to deliver; the other journeys a delivered one."""
+    if purpose is Purpose.DELIVERY:
+        _require_deliverable(dossier)
+    elif dossier.state is not DossierState.DELIVERED:
+        raise StateError(
+            f"Ce dossier est à l'état « {dossier.state.label} » : « {purpose.label} » n'est "
+            "possible que pour un certificat remis et en service."
         )
 
 
@@ -140,12 +170,18 @@ class AppointmentService:
         self._tz = local_tz
 
     def open(
-        self, session: AgentSession, dossier: Dossier, *, take_over: bool = False
+        self,
+        session: AgentSession,
+        dossier: Dossier,
+        *,
+        take_over: bool = False,
+        purpose: Purpose = Purpose.DELIVERY,
     ) -> Appointment:
         """Start receiving the holder of ``dossier``, claiming it for this kiosk. A dossier
         refused at an earlier appointment comes back for a new one. ``take_over`` (an
-        administrator only) frees a dossier another kiosk holds."""
-        _require_deliverable(dossier)
+        administrator only) frees a dossier another kiosk holds. ``purpose``: a delivery,
+        or a PIN unblock or a revocation of a delivered dossier's certificate."""
+        require_receivable(dossier, purpose)
         if dossier.answers_locked:
             raise StateError(
                 "Ce dossier est verrouillé après trop de réponses erronées : "
@@ -159,13 +195,15 @@ class AppointmentService:
             current = uow.dossiers.get(dossier.reference)
             if current is None:
                 raise StateError("Ce dossier n'est plus disponible pour une remise.")
-            _require_deliverable(current)  # as stored now: another kiosk may have delivered it
+            require_receivable(current, purpose)  # as stored now: another kiosk may have acted
             details: dict[str, str | int | None] = {"previous_state": current.state.value}
+            if purpose is not Purpose.DELIVERY:
+                details["purpose"] = purpose.value
             held = uow.appointments.open_for(current.reference)
             if held is not None:
                 details.update(self._free(uow, session, held, now, take_over))
             lease = uow.appointments.claim(
-                current.reference, session.login, session.display_name, now
+                current.reference, session.login, session.display_name, now, purpose
             )
             if lease is None:  # another kiosk claimed it since we looked
                 winner = uow.appointments.open_for(current.reference)
@@ -181,7 +219,7 @@ class AppointmentService:
             return current, lease, now
 
         current, lease, now = in_transaction(self._uow, claim)
-        return Appointment(session, current, now, lease_id=lease.id)
+        return Appointment(session, current, now, lease_id=lease.id, purpose=purpose)
 
     def _free(
         self,
@@ -230,7 +268,8 @@ class AppointmentService:
 
     def end(self, appointment: Appointment, reason: EndReason, text: str = "") -> None:
         """End the appointment without a delivery: the dossier is refused with the reason
-        and stays available for another appointment; the dossier is released."""
+        and stays available for another appointment; the dossier is released. An
+        appointment for a PIN unblock or a revocation leaves the dossier delivered."""
         appointment.require_open()
         if reason is EndReason.OTHER and not text.strip():
             raise StateError("Précisez le motif.")
@@ -242,8 +281,12 @@ class AppointmentService:
             if current is None:
                 raise StateError("Dossier introuvable.")
             self._require_held(uow, appointment, now)
-            target = transition(current.state, DossierState.REFUSED, label)
-            uow.dossiers.set_state(current.reference, target, label)
+            details: dict[str, str | int | bool | None] = {"reason": reason.value}
+            if appointment.purpose is Purpose.DELIVERY:
+                target = transition(current.state, DossierState.REFUSED, label)
+                uow.dossiers.set_state(current.reference, target, label)
+            else:
+                details["purpose"] = appointment.purpose.value
             close_own_lease(uow.appointments, current.reference, LeaseEnd.ENDED, now)
             uow.audit.append(
                 AuditDraft(
@@ -251,7 +294,7 @@ class AppointmentService:
                     Outcome.ABORTED,
                     appointment.session.login,
                     appointment.reference,
-                    {"reason": reason.value},
+                    details,
                 )
             )
 

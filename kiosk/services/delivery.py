@@ -6,6 +6,10 @@ SHA-256 digest is what the holder signs; the ``dossier.delivered`` audit event r
 digest, so the QR code on the receipt can be checked against the audit log. The delivery
 is recorded before the PDF is written: a PDF or printer failure is reported, it never
 undoes or fakes a delivery.
+
+A renewal's receipt says so and names the certificate it replaces; once the renewal is
+delivered, that certificate is revoked as superseded (``RenewalService.supersede``): a
+failure there is reported with the others, the delivery stands.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from kiosk.domain.receipt import (
 )
 from kiosk.services.appointment import Appointment
 from kiosk.services.personalisation import PersonalisationResult, PersonalisationService
+from kiosk.services.renewal import RenewalService
 
 _OUTCOME_LABELS = {
     CheckOutcome.PASSED: "conforme",
@@ -55,6 +60,8 @@ class DeliveryService:
         clock: Clock,
         kiosk_id: str,
         terms_version: str,
+        *,
+        renewals: RenewalService | None = None,
     ) -> None:
         self._uow = uow
         self._personalisation = personalisation
@@ -64,6 +71,7 @@ class DeliveryService:
         self._clock = clock
         self._kiosk_id = kiosk_id
         self.terms_version = terms_version
+        self._renewals = renewals
 
     def receipt_core(self, appointment: Appointment, result: PersonalisationResult) -> ReceiptCore:
         """What the holder reads, then signs: built once, shown, then passed to ``accept``."""
@@ -109,7 +117,14 @@ class DeliveryService:
                 else RevocationAnswers.VERIFIED
             ),
             terms_version=self.terms_version,
+            superseded_certificate_serial=(
+                self._superseded(dossier.reference) if self._renewals else None
+            ),
         )
+
+    def _superseded(self, reference: str) -> str | None:
+        serial = self._renewals.superseded_serial(reference) if self._renewals else None
+        return serial.lower() if serial else None
 
     def accept(
         self,
@@ -126,6 +141,8 @@ class DeliveryService:
         )  # fmt: skip
         receipt = DeliveryReceipt(core, signature, digest, event.seq, event.hash)
         problems: list[str] = []
+        if self._renewals is not None and core.renewal:
+            problems += self._supersede(appointment)
         pdf: Path | None = None
         job: str | None = None
         try:
@@ -139,6 +156,19 @@ class DeliveryService:
                 problems.append(exc.message)
         self._record(appointment, pdf, job, problems)
         return Delivered(receipt, pdf, job, tuple(problems))
+
+    def _supersede(self, appointment: Appointment) -> list[str]:
+        """Revoke the certificate a renewal replaces; what went wrong, in French."""
+        assert self._renewals is not None
+        try:
+            done = self._renewals.supersede(appointment.session, appointment.reference)
+        except KioskError as exc:
+            return [f"Certificat remplacé non révoqué (le back-office le fera) : {exc.message}"]
+        if done is not None and done.problem:
+            return [
+                f"Révocation du certificat remplacé à publier par le back-office : {done.problem}"
+            ]
+        return []
 
     def _record(
         self, appointment: Appointment, pdf: Path | None, job: str | None, problems: list[str]

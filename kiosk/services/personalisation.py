@@ -113,8 +113,14 @@ class PersonalisationService:
         self._so_pin_length = so_pin_length
 
     def check_token(
-        self, appointment: Appointment, serial: str, *, wipe: bool = False
+        self,
+        appointment: Appointment,
+        serial: str,
+        *,
+        wipe: bool = False,
+        reuse_for: str | None = None,
     ) -> TokenCheck:
+        """``reuse_for``: see ``personalise``."""
         _require_checks(appointment)
         ctx = personalisation_start.load(
             self._devices.uow,
@@ -126,7 +132,7 @@ class PersonalisationService:
         info = personalisation_start.find_token(self._devices.tokens, serial)
         facts = personalisation_start.read_facts(self._devices.tokens, info, ctx.open_attempt)
         plan = plan_run(ctx.reference, ctx.open_attempt, ctx.record, facts, wipe=wipe,
-                        so_pin_given=True)  # fmt: skip
+                        so_pin_given=True, reuse_for=reuse_for)  # fmt: skip
         state = ctx.record.state if ctx.record else None
         if isinstance(plan, Refusal):
             return TokenCheck(info.serial, info.blank, state, plan.message, plan.wipe_would_help)
@@ -143,10 +149,13 @@ class PersonalisationService:
         wipe: bool = False,
         so_pin: str | None = None,
         progress: ProgressCallback | None = None,
+        reuse_for: str | None = None,
     ) -> PersonalisationResult:
         """Personalise (or take up) the token ``serial`` for the dossier. ``user_pin`` has
         passed ``kiosk.domain.pin_policy`` in the front end; ``wipe`` with the token's
-        current ``so_pin`` erases a token that is not blank. Raises ``KioskError``s:
+        current ``so_pin`` erases a token that is not blank; ``reuse_for`` (a renewal whose
+        product allows it: ``RenewalService``) accepts the token delivered for that dossier,
+        to be wiped. Raises ``KioskError``s:
         ``TokenRefusedError`` (take another token, or wipe), ``PinIncorrectError`` (ask
         again), ``TokenRemovedError`` (plug it back and call again), ``DeviceError``..."""
         _require_checks(appointment)
@@ -161,8 +170,9 @@ class PersonalisationService:
         info = personalisation_start.find_token(devices.tokens, serial)
         facts = personalisation_start.read_facts(devices.tokens, info, ctx.open_attempt)
         plan = plan_run(
-            ctx.reference, ctx.open_attempt, ctx.record, facts, wipe=wipe, so_pin_given=bool(so_pin)
-        )
+            ctx.reference, ctx.open_attempt, ctx.record, facts, wipe=wipe,
+            so_pin_given=bool(so_pin), reuse_for=reuse_for,
+        )  # fmt: skip
         now = devices.clock.now()
         if isinstance(plan, Refusal):
             personalisation_start.refuse(devices.uow, ctx, facts, plan, now)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from kiosk.domain.appointment_lease import Lease, LeaseUnitOfWork
+from kiosk.domain.appointment_lease import Lease, LeaseUnitOfWork, Purpose
 from kiosk.domain.errors import NotFoundError
 from kiosk.domain.model import Dossier
 from kiosk.domain.personalisation_journal import Attempt
@@ -58,6 +58,8 @@ class InterruptedAppointment:
     def step_label(self) -> str:
         """How far it had gone, in words."""
         attempt = self.token_attempt
+        if self.lease.purpose is not Purpose.DELIVERY:
+            return f"{self.lease.purpose.label} : identité ou questions"
         if attempt is None:
             return BEFORE_MEDIUM
         done = f" ; dernière opération : {attempt.step.label}" if attempt.step else ""
@@ -86,9 +88,12 @@ class ResumptionService:
 
     def resume(self, session: AgentSession, reference: str) -> Appointment:
         """Open the dossier's appointment again for ``session`` (audited as a start that
-        resumes the interrupted one). The flow goes on at the identity check."""
+        resumes the interrupted one), for the purpose it was opened for (a delivery, a PIN
+        unblock, a revocation). The flow goes on at the identity check."""
         with self._uow() as uow:
             dossier = uow.dossiers.get(reference)
+            lease = uow.appointments.open_for(reference)
         if dossier is None or dossier.office_code != session.office_code:
             raise NotFoundError(f"Dossier {reference} introuvable pour votre bureau.")
-        return self._appointments.open(session, dossier)
+        purpose = lease.purpose if lease is not None else Purpose.DELIVERY
+        return self._appointments.open(session, dossier, purpose=purpose)

@@ -70,11 +70,13 @@ class Kiosk:
             journal_hook=hook,
         )
 
-    def open(self, session: AgentSession, reference: str, **options: bool) -> Appointment:
+    def open(
+        self, session: AgentSession, reference: str, *, take_over: bool = False
+    ) -> Appointment:
         with self.uow() as uow:
             found = uow.dossiers.get(reference)
         assert found is not None
-        return self.appointments.open(session, found, **options)
+        return self.appointments.open(session, found, take_over=take_over)
 
     def token(self) -> FakeToken:
         return self.tokens.tokens[0]

@@ -56,6 +56,7 @@ OTHER_VALUES: dict[str, Any] = {
     "document_expiry": date(2031, 3, 1),
     "revocation_answers": RevocationAnswers.SET_AT_DESK,
     "terms_version": "CGU-2026.2",
+    "superseded_certificate_serial": "1127de3cfe77ed9d14211879f34f7832",
 }
 
 

@@ -1,0 +1,275 @@
+"""Renewal at the desk: a renewal dossier delivered like a first one, after which the
+certificate it renews is revoked as superseded. See ``kiosk.domain.renewal``.
+
+The front end treats a renewal dossier as a delivery (lookup by withdrawal code, identity,
+answers, token, acceptance), with three differences, all here:
+
+1. ``renewal(reference)`` says it is one, which certificate it replaces, and whether the
+   holder's current token may take the new certificate (``token_reuse`` of the product);
+2. ``check_token`` and ``personalise`` stand in for the personalisation's: given that
+   token, still registered as delivered for the renewed dossier, they ask the back office
+   for its SO PIN (``SoPinRecovery``) and personalise it again after a wipe; any other
+   token goes the usual way;
+3. once the holder has accepted the new certificate, ``supersede`` (called by
+   ``DeliveryService.accept``) confirms the old certificate's revocation for
+   ``superseded``, marks the renewed dossier REVOKED and asks the CA to revoke it (the
+   embedded CA publishes its CRL at once). It is idempotent: ``unfinished()`` lists the
+   renewals delivered whose old certificate is still in service (a kiosk stopped in
+   between), and ``supersede`` completes them.
+
+Reusing the token wipes the old key before the new certificate exists: if the renewal
+then fails for good, the old certificate stays unrevoked but has no key left anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from kiosk.domain.audit import AuditDraft, Outcome
+from kiosk.domain.certificate_revocation import CertificateRevocation, RevocationReason
+from kiosk.domain.desk_ports import DeskUnitOfWork, DeskUnitOfWorkFactory
+from kiosk.domain.dossier_state import DossierState, transition
+from kiosk.domain.errors import ConfigError, KioskError, StateError
+from kiosk.domain.ports import Clock
+from kiosk.domain.renewal import Renewal
+from kiosk.domain.so_pin_recovery import SoPinRecovery
+from kiosk.domain.token_register import TokenState
+from kiosk.services.appointment import Appointment
+from kiosk.services.auth import AgentSession
+from kiosk.services.desk_acts import DeliveredCertificate, confirm_revocation
+from kiosk.services.personalisation import (
+    PersonalisationResult,
+    PersonalisationService,
+    TokenCheck,
+)
+from kiosk.services.personalisation_steps import ProgressCallback
+from kiosk.services.transactions import in_transaction
+
+NO_BACK_OFFICE = (
+    "Le service de déblocage du back-office n'est pas configuré : le support actuel ne peut "
+    "pas être réutilisé. Prenez un support vierge."
+)
+
+
+@dataclass(frozen=True)
+class Superseded:
+    renewal: str  # the renewal dossier
+    renewed: str  # the dossier whose certificate it replaces
+    certificate_serial: str  # the certificate replaced
+    published: bool  # the CA has revoked it (the embedded CA has published its CRL)
+    problem: str | None = None  # French: why not yet (the back office will)
+
+
+class RenewalService:
+    def __init__(
+        self,
+        uow: DeskUnitOfWorkFactory,
+        personalisation: PersonalisationService,
+        clock: Clock,
+        *,
+        recovery: SoPinRecovery | None = None,
+        authority: CertificateRevocation | None = None,
+    ) -> None:
+        self._uow = uow
+        self._personalisation = personalisation
+        self._clock = clock
+        self._recovery = recovery
+        self._authority = authority
+
+    def renewal(self, reference: str) -> Renewal | None:
+        """The renewal ``reference`` is, or None for a first delivery."""
+        with self._uow() as uow:
+            return _renewal(uow, reference)
+
+    def superseded_serial(self, reference: str) -> str | None:
+        """The serial of the certificate a renewal replaces, for its receipt."""
+        found = self.renewal(reference)
+        return found.superseded_serial if found else None
+
+    # The token ------------------------------------------------------------------------
+
+    def check_token(self, appointment: Appointment, serial: str) -> TokenCheck:
+        """``PersonalisationService.check_token``, knowing the holder's current token."""
+        reuse = self._reuse(appointment.reference, serial)
+        if reuse is None:
+            return self._personalisation.check_token(appointment, serial)
+        return self._personalisation.check_token(appointment, serial, wipe=True, reuse_for=reuse)
+
+    def personalise(
+        self,
+        appointment: Appointment,
+        serial: str,
+        user_pin: str,
+        *,
+        wipe: bool = False,
+        so_pin: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> PersonalisationResult:
+        """``PersonalisationService.personalise``; the holder's current token (when the
+        product allows it) is wiped with its SO PIN from the back office, then personalised
+        for the renewal. Raises what ``personalise`` raises, and the ``SoPinRecovery``
+        errors (``NotFoundError``, ``ConfigError``, ``IntegrityError``)."""
+        reuse = self._reuse(appointment.reference, serial)
+        if reuse is None:
+            return self._personalisation.personalise(
+                appointment, serial, user_pin, wipe=wipe, so_pin=so_pin, progress=progress
+            )
+        if self._recovery is None:
+            raise ConfigError("back_office_key", NO_BACK_OFFICE)
+        appointment.require_identity()
+        with self._uow() as uow:
+            uow.audit.append(
+                AuditDraft(
+                    "renewal.token_reuse",
+                    Outcome.SUCCESS,
+                    appointment.session.login,
+                    appointment.reference,
+                    {"token": serial, "renews": reuse},
+                )
+            )
+            uow.commit()
+        current_so_pin = self._recovery.recover_so_pin(serial, reuse)
+        try:
+            return self._personalisation.personalise(
+                appointment, serial, user_pin, wipe=True, so_pin=current_so_pin,
+                progress=progress, reuse_for=reuse,
+            )  # fmt: skip
+        finally:
+            del current_so_pin  # dropped at once: the kiosk never keeps an SO PIN
+
+    def _reuse(self, reference: str, serial: str) -> str | None:
+        """The renewed dossier whose delivered token ``serial`` is, if it may be reused."""
+        with self._uow() as uow:
+            found = _renewal(uow, reference)
+            if found is None or not found.may_reuse(serial):
+                return None
+            record = uow.token_register.get(serial)
+        delivered = record is not None and record.state is TokenState.DELIVERED
+        return found.renews if delivered and record and record.dossier_ref == found.renews else None
+
+    # After the acceptance ----------------------------------------------------------------
+
+    def supersede(self, session: AgentSession, reference: str) -> Superseded | None:
+        """Revoke, as superseded, the certificate the delivered renewal ``reference``
+        replaces (nothing for a first delivery; done once whatever the calls)."""
+
+        def decide(uow: DeskUnitOfWork) -> tuple[Superseded, bytes | None] | None:
+            now = self._clock.now()
+            renewal = _renewal(uow, reference)
+            if renewal is None:
+                return None
+            current = uow.dossiers.get(reference)
+            if current is None or current.state is not DossierState.DELIVERED:
+                raise StateError(f"Le renouvellement {reference} n'est pas encore remis.")
+            return _supersede(uow, session, renewal, now)
+
+        decided = in_transaction(self._uow, decide)
+        if decided is None:
+            return None
+        superseded, certificate_der = decided
+        problem = self._revoke_at_ca(session, superseded, certificate_der)
+        return Superseded(
+            superseded.renewal, superseded.renewed, superseded.certificate_serial,
+            problem is None, problem,
+        )  # fmt: skip
+
+    def unfinished(self) -> Sequence[str]:
+        """Renewals delivered whose renewed dossier is still delivered (its certificate in
+        service): ``supersede`` each."""
+        with self._uow() as uow:
+            return [link.reference for link in uow.lineage.unsuperseded()]
+
+    def _revoke_at_ca(
+        self, session: AgentSession, superseded: Superseded, certificate_der: bytes | None
+    ) -> str | None:
+        problem: str | None = "Aucune autorité de certification n'est joignable depuis ce kiosque."
+        if self._authority is not None:
+            try:
+                self._authority.revoke(
+                    superseded.certificate_serial,
+                    RevocationReason.SUPERSEDED,
+                    self._clock.now(),
+                    certificate_der=certificate_der,
+                )
+                problem = None
+            except KioskError as exc:
+                problem = exc.message
+        with self._uow() as uow:
+            uow.audit.append(
+                AuditDraft(
+                    "ca.revoke",
+                    Outcome.SUCCESS if problem is None else Outcome.FAILURE,
+                    session.login,
+                    superseded.renewed,
+                    {
+                        "certificate_serial": superseded.certificate_serial,
+                        "reason": RevocationReason.SUPERSEDED.value,
+                        "error": problem,
+                    },
+                )
+            )
+            uow.commit()
+        return problem
+
+
+def _renewal(uow: DeskUnitOfWork, reference: str) -> Renewal | None:
+    link = uow.lineage.link(reference)
+    if link is None:
+        return None
+    delivery = uow.deliveries.get(link.renews)
+    dossier = uow.dossiers.get(reference)
+    return Renewal(
+        reference=reference,
+        renews=link.renews,
+        superseded_serial=delivery.certificate_serial if delivery else link.certificate_serial,
+        previous_token=delivery.token_serial if delivery else None,
+        token_reuse=dossier is not None and uow.product_options.token_reuse(dossier.product.code),
+    )
+
+
+def _supersede(
+    uow: DeskUnitOfWork, session: AgentSession, renewal: Renewal, now: datetime
+) -> tuple[Superseded, bytes | None]:
+    previous = uow.dossiers.get(renewal.renews)
+    serial = renewal.superseded_serial
+    if previous is None or serial is None:
+        raise StateError(
+            f"Le certificat que remplace le renouvellement {renewal.reference} est inconnu : "
+            "prévenez le back-office."
+        )
+    delivery = uow.deliveries.get(previous.reference)
+    certificate = None
+    if delivery is not None:
+        attempts = uow.journal.attempts(previous.reference)
+        issued = [a for a in attempts if a.certificate and a.certificate.serial_hex == serial]
+        certificate = DeliveredCertificate(previous, delivery, issued[-1] if issued else None)
+    new = uow.deliveries.get(renewal.reference)
+    done = Superseded(renewal.reference, previous.reference, serial, False)
+    if previous.state is DossierState.REVOKED:
+        return done, certificate.certificate_der if certificate else None
+    why = f"Certificat remplacé par le renouvellement {renewal.reference}" + (
+        f" (certificat {new.certificate_serial})" if new else ""
+    )
+    confirm_revocation(
+        uow, previous.reference, serial, RevocationReason.SUPERSEDED, why, session.login, now,
+        certificate=certificate,
+    )  # fmt: skip
+    uow.dossiers.set_state(
+        previous.reference, transition(previous.state, DossierState.REVOKED), None
+    )
+    uow.audit.append(
+        AuditDraft(
+            "renewal.superseded",
+            Outcome.SUCCESS,
+            session.login,
+            renewal.reference,
+            {
+                "renews": previous.reference,
+                "certificate_serial": serial,
+                "new_certificate_serial": new.certificate_serial if new else None,
+            },
+        )
+    )
+    return done, certificate.certificate_der if certificate else None
