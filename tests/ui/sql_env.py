@@ -9,25 +9,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from kiosk.adapters.db.engine import make_engine
 from kiosk.adapters.db.migrate import upgrade
 from kiosk.adapters.db.uow import SqlUnitOfWorkFactory
+from kiosk.adapters.fakes.memory import FixedClock
 from kiosk.admin import admin_services
 from kiosk.bootstrap import make_app
 from kiosk.config import Settings, load_settings
 from kiosk.domain import withdrawal
 from kiosk.domain.audit import AuditEvent
 from kiosk.domain.model import Dossier, Person, Role
+from kiosk.services.convocations import ConvocationsService
 from kiosk.ui.app import KioskApp
 from tests.ui.sample_data import (
     AGENT_LOGIN,
     AGENT_PASSWORD,
     FIXED_CODES,
     KIOSK_ID,
+    NOW,
     OTHER_AGENT_LOGIN,
     OTHER_AGENT_PASSWORD,
     OTHER_SITE,
@@ -62,7 +65,13 @@ class SqlDesk:
             engine.dispose()
 
     def app(self) -> KioskApp:
-        return make_app(self.settings)
+        app = make_app(self.settings)
+        # The home lists the sample day's convocations, whatever day the tests run.
+        engine = make_engine(self.settings.database_url)
+        uow = SqlUnitOfWorkFactory(engine, site=SITE, kiosk_id=KIOSK_ID)
+        convocations = ConvocationsService(uow, FixedClock(NOW))
+        app.services = replace(app.services, convocations=convocations)
+        return app
 
 
 def _settings(home: Path) -> Settings:

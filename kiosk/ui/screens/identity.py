@@ -64,7 +64,7 @@ class IdentityScreen(AppointmentScreen):
         Binding("f4", "manual_entry", "Saisie manuelle"),
         Binding("f6", "photo(True)", "Photo conforme"),
         Binding("f7", "photo(False)", "Photo non conforme"),
-        Binding("escape", "back_to_dossier", "Retour au dossier"),
+        Binding("escape", "back_to_dossier", "Retour"),
         END_APPOINTMENT,
     ]
 

@@ -55,7 +55,7 @@ class ConvocationList(DataTable[Text]):
     def _rebuild(self) -> None:
         self._built_width = self.size.width
         flexible = max(20, self._built_width - SLOT - STATE - REFERENCE - 5 * _PADDING)
-        name = min(NAME_MAX, flexible * 11 // 20)
+        name = min(NAME_MAX, flexible * 3 // 5)  # names first: they are who comes
         company = min(COMPANY_MAX, flexible - name)
         row = self.cursor_row
         self.clear(columns=True)
