@@ -26,7 +26,7 @@ from kiosk.ui.widgets.progress_header import Step
 from kiosk.ui.widgets.session_bar import SessionBar
 from kiosk.ui.widgets.status_line import Kind, StatusLine
 
-LABEL_WIDTH = 26
+LABEL_WIDTH = 24
 NO_PRINTER = "aucune imprimante configurée : imprimez le PDF si le titulaire en veut un exemplaire."
 
 
@@ -46,12 +46,16 @@ def file_lines(delivered: Delivered) -> list[tuple[str, str]]:
 
 
 def receipt_text(delivered: Delivered) -> Text:
+    """The receipt's sections (bold titles) and rows, labels in one column."""
     text = Text()
     for number, (label, value) in enumerate(receipt_lines(delivered.receipt)):
         if not value:
             text.append(("\n" if number else "") + neutralise(label) + "\n", style="bold")
             continue
-        text.append(f"  {neutralise(label)} :".ljust(LABEL_WIDTH), style="bold")
+        shown = f"{neutralise(label)} :"
+        if len(shown) >= LABEL_WIDTH:  # a long label gets its own line
+            shown += "\n" + " " * LABEL_WIDTH
+        text.append(shown.ljust(LABEL_WIDTH), style="bold")
         text.append(neutralise(value) + "\n")
     return text
 
