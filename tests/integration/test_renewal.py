@@ -1,0 +1,279 @@
+"""Renewal: a renewal dossier is delivered like a first one, on a new token or on the
+holder's current one when the product allows it; once the holder has accepted the new
+certificate, the one it renews is revoked as superseded and the embedded CA's CRL says so
+to openssl. The receipt says « renouvellement » and names the certificate replaced."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+
+from kiosk.adapters.ca.embedded_ca import EmbeddedCA
+from kiosk.adapters.clock import SystemClock
+from kiosk.adapters.fakes.fake_ca import FakeCertificateAuthority
+from kiosk.adapters.fakes.fake_token import FakeTokenPort
+from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
+from kiosk.domain.dossier_state import DossierState
+from kiosk.domain.errors import StateError
+from kiosk.domain.personalisation_journal import AttemptStatus, RevocationStatus
+from kiosk.domain.receipt import receipt_lines
+from kiosk.domain.renewal import RenewalLink
+from kiosk.domain.token_register import TokenState
+from kiosk.services.personalisation import TokenRefusedError
+from tests.integration.db_env import database_url
+from tests.integration.fake_desk import DIGEST, OTHER, SERIAL, ca, template, tokens
+from tests.integration.journeys_env import (
+    WRONG,
+    Journeys,
+    ca_copy,
+    crl_text,
+    holder_dossier,
+    reference,
+    revocable_ca,
+    serial_in_crl_text,
+    verify_with_crl,
+)
+from tests.integration.personalisation_env import SESSION, USER_PIN, desk
+from tests.integration.pg_env import postgres
+from tests.integration.softhsm_env import ca_folder, softhsm, token_adapter
+
+pytestmark = pytest.mark.integration
+_FIXTURES = (database_url, postgres, template, ca, tokens, softhsm, token_adapter, ca_folder)
+_MORE = (ca_copy, revocable_ca)
+
+
+@dataclass
+class Renewing:
+    journeys: Journeys
+    previous: str
+    renewal: str
+    folder: Path
+    old_der: bytes
+    old_serial: str
+    old_token: str
+
+
+@pytest.fixture
+def renewing(
+    template: Path,
+    tmp_path: Path,
+    token_adapter: Pkcs11TokenAdapter,
+    revocable_ca: EmbeddedCA,
+    ca_copy: Path,
+) -> Iterator[Renewing]:
+    """A certificate delivered on SoftHSM, and its renewal dossier convoked."""
+    previous, renewal = reference(), reference()
+    with desk(
+        template, tmp_path, token_adapter, revocable_ca, revocable_ca.chain()[-1],
+        clock=SystemClock(), dossiers=[holder_dossier(previous)],
+    ) as world:  # fmt: skip
+        journeys = Journeys(world, revocable_ca, tmp_path / "receipts")
+        first = journeys.deliver(previous)
+        journeys.add(holder_dossier(renewal), renews=previous)
+        with world.db() as uow:
+            [attempt] = uow.journal.attempts(previous)
+        assert attempt.certificate is not None
+        yield Renewing(
+            journeys, previous, renewal, ca_copy, attempt.certificate.cert_der,
+            attempt.certificate.serial_hex, first.receipt.core.token_serial,
+        )  # fmt: skip
+
+
+def new_certificate(journeys: Journeys, ref: str) -> bytes:
+    with journeys.world.db() as uow:
+        [attempt] = [a for a in uow.journal.attempts(ref) if a.status is AttemptStatus.DELIVERED]
+    assert attempt.certificate is not None
+    return attempt.certificate.cert_der
+
+
+def test_a_renewal_on_a_new_token_revokes_the_old_certificate_once_accepted(
+    renewing: Renewing, tmp_path: Path
+) -> None:
+    journeys, folder = renewing.journeys, renewing.folder
+    found = journeys.renewals.renewal(renewing.renewal)
+    assert found is not None and found.renews == renewing.previous
+    assert found.superseded_serial == renewing.old_serial
+    assert found.previous_token == renewing.old_token and not found.token_reuse
+
+    delivered = journeys.deliver(renewing.renewal)  # on a new blank token
+
+    assert delivered.problems == ()
+    core = delivered.receipt.core
+    assert core.superseded_certificate_serial == renewing.old_serial
+    assert core.token_serial != renewing.old_token
+    lines = receipt_lines(delivered.receipt)
+    assert "renouvellement" in lines[0][0]
+    assert ("Certificat remplacé (révoqué)", renewing.old_serial) in lines
+    assert delivered.pdf is not None and "renouvelle le certificat" in delivered.pdf.read_text()
+    world = journeys.world
+    assert world.dossier_state(renewing.renewal) is DossierState.DELIVERED
+    assert world.dossier_state(renewing.previous) is DossierState.REVOKED
+    [request] = world.revocations(renewing.previous)
+    assert request.status is RevocationStatus.CONFIRMED
+    assert request.certificate_serial == renewing.old_serial and "[superseded]" in request.reason
+    assert request.certificate_der == renewing.old_der
+
+    text = crl_text(folder)
+    assert f"Serial Number: {serial_in_crl_text(renewing.old_serial)}" in text
+    assert "Superseded" in text
+    old = verify_with_crl(folder, renewing.old_der, tmp_path)
+    assert old.returncode != 0 and "certificate revoked" in old.stdout + old.stderr
+    new = verify_with_crl(folder, new_certificate(journeys, renewing.renewal), tmp_path)
+    assert new.returncode == 0, new.stdout + new.stderr
+
+    assert "renewal.superseded" in journeys.event_types(renewing.renewal)
+    delivered_event = next(
+        d for e, _, d in journeys.events(renewing.renewal) if e == "dossier.delivered"
+    )
+    assert delivered_event["supersedes_certificate_serial"] == renewing.old_serial
+    assert journeys.event_types(renewing.previous)[-2:] == ["revocation.confirmed", "ca.revoke"]
+    assert journeys.renewals.unfinished() == []
+    again = journeys.renewals.supersede(SESSION, renewing.renewal)
+    assert again is not None and again.certificate_serial == renewing.old_serial
+    assert len(world.revocations(renewing.previous)) == 1
+
+
+def test_a_renewal_may_reuse_the_holders_token_when_the_product_allows_it(
+    renewing: Renewing, token_adapter: Pkcs11TokenAdapter, tmp_path: Path
+) -> None:
+    journeys, token = renewing.journeys, renewing.old_token
+    journeys.allow_token_reuse("SIGN-p256")
+    appointment = journeys.checked(renewing.renewal)
+    check = journeys.renewals.check_token(appointment, token)
+    assert check.refusal is None and not check.resumes
+    with journeys.world.db() as uow:
+        old_key = uow.deliveries.get(renewing.previous)
+    assert old_key is not None
+
+    result = journeys.renewals.personalise(appointment, token, USER_PIN)
+    core = journeys.delivery.receipt_core(appointment, result)
+    delivered = journeys.delivery.accept(appointment, result, USER_PIN, core)
+
+    assert delivered.problems == () and result.token_serial == token
+    assert token_adapter.public_key(token, old_key.key_id) is None  # wiped: the old key is gone
+    assert token_adapter.read_certificate(token, result.key_id) == result.certificate.cert_der
+    record = journeys.world.record(token)
+    assert record is not None and record.state is TokenState.DELIVERED
+    assert record.dossier_ref == renewing.renewal
+    assert record.escrow is not None and f"dossier={renewing.renewal}" in record.escrow.context
+    assert journeys.world.dossier_state(renewing.previous) is DossierState.REVOKED
+    old = verify_with_crl(renewing.folder, renewing.old_der, tmp_path)
+    assert "certificate revoked" in old.stdout + old.stderr
+    types = journeys.event_types(renewing.renewal)
+    assert types.index("renewal.token_reuse") < types.index("personalisation.started")
+    events = journeys.events(renewing.renewal)
+    started = next(d for e, _, d in events if e == "personalisation.started")
+    assert started["wipe"] is True
+
+
+def test_the_holders_token_is_refused_when_the_product_does_not_allow_its_reuse(
+    renewing: Renewing,
+) -> None:
+    journeys = renewing.journeys
+    appointment = journeys.checked(renewing.renewal)
+
+    check = journeys.renewals.check_token(appointment, renewing.old_token)
+
+    assert check.refusal is not None and "déjà été remis" in check.refusal
+    with pytest.raises(TokenRefusedError, match="déjà été remis"):
+        journeys.renewals.personalise(appointment, renewing.old_token, USER_PIN)
+    assert journeys.world.dossier_state(renewing.previous) is DossierState.DELIVERED
+
+
+def test_a_certificate_delivered_before_the_kiosk_is_revoked_by_the_serial_on_file(
+    template: Path,
+    tmp_path: Path,
+    token_adapter: Pkcs11TokenAdapter,
+    revocable_ca: EmbeddedCA,
+    ca_copy: Path,
+) -> None:
+    previous, renewal = reference(), reference()
+    old_serial = "1127de3cfe77ed9d14211879f34f7832"
+    delivered_elsewhere = replace(holder_dossier(previous), state=DossierState.DELIVERED)
+    with desk(
+        template, tmp_path, token_adapter, revocable_ca, revocable_ca.chain()[-1],
+        clock=SystemClock(), dossiers=[delivered_elsewhere],
+    ) as world:  # fmt: skip
+        journeys = Journeys(world, revocable_ca, tmp_path / "receipts")
+        journeys.add(holder_dossier(renewal), renews=previous, serial=old_serial)
+
+        delivered = journeys.deliver(renewal)
+
+        assert delivered.problems == ()
+        assert delivered.receipt.core.superseded_certificate_serial == old_serial
+        [request] = world.revocations(previous)
+        assert request.attempt_id is None and request.certificate_der is None
+        assert request.certificate_serial == old_serial
+        assert f"Serial Number: {serial_in_crl_text(old_serial)}" in crl_text(ca_copy)
+        assert world.dossier_state(previous) is DossierState.REVOKED
+
+
+# On the simulated token, on both engines ------------------------------------------------------
+
+PREVIOUS, RENEWAL = "CS-2023-000412", "CS-2026-001327"
+
+
+@pytest.fixture
+def journeys(
+    template: Path,
+    tmp_path: Path,
+    tokens: FakeTokenPort,
+    ca: FakeCertificateAuthority,
+    database_url: str,
+) -> Iterator[Journeys]:
+    with desk(
+        template, tmp_path, tokens, ca, ca.root_der, url=database_url,
+        dossiers=[holder_dossier(PREVIOUS), holder_dossier(RENEWAL)],
+    ) as world:  # fmt: skip
+        found = Journeys(world, None, tmp_path / "receipts")
+        found.deliver(PREVIOUS, SERIAL)
+        with world.db() as uow:
+            uow.lineage.record(RenewalLink(RENEWAL, PREVIOUS))
+            uow.commit()
+        yield found
+
+
+def test_wrong_answers_block_the_renewal_and_no_token_is_touched(
+    journeys: Journeys, tokens: FakeTokenPort
+) -> None:
+    appointment = journeys.checked(RENEWAL, answers=WRONG)
+
+    with pytest.raises(StateError, match="questions de révocation"):
+        journeys.renewals.personalise(appointment, OTHER, USER_PIN)
+    with pytest.raises(StateError, match="questions de révocation"):
+        journeys.renewals.check_token(appointment, OTHER)
+    assert not next(t for t in tokens.tokens if t.serial == OTHER).initialized
+    assert journeys.world.dossier_state(PREVIOUS) is DossierState.DELIVERED
+
+
+def test_a_renewal_delivered_by_a_kiosk_stopped_before_the_revocation_is_completed(
+    journeys: Journeys,
+) -> None:
+    appointment = journeys.checked(RENEWAL)
+    result = journeys.renewals.personalise(appointment, OTHER, USER_PIN)
+    journeys.world.service().sign_acceptance(appointment, OTHER, USER_PIN, result.key_id, DIGEST)
+    assert journeys.renewals.unfinished() == [RENEWAL]  # delivered, old one still in service
+
+    done = journeys.renewals.supersede(SESSION, RENEWAL)
+
+    assert done is not None and not done.published and done.problem
+    assert journeys.renewals.unfinished() == []
+    assert journeys.world.dossier_state(PREVIOUS) is DossierState.REVOKED
+    [request] = journeys.world.revocations(PREVIOUS)
+    assert request.status is RevocationStatus.CONFIRMED and request.attempt_id is not None
+    assert journeys.renewals.supersede(SESSION, PREVIOUS) is None  # a first delivery
+
+
+def test_the_old_certificate_stays_in_service_until_the_renewal_is_accepted(
+    journeys: Journeys,
+) -> None:
+    appointment = journeys.checked(RENEWAL)
+    journeys.renewals.personalise(appointment, OTHER, USER_PIN)
+
+    with pytest.raises(StateError, match="pas encore remis"):
+        journeys.renewals.supersede(SESSION, RENEWAL)
+    assert journeys.world.dossier_state(PREVIOUS) is DossierState.DELIVERED
+    assert journeys.world.revocations(PREVIOUS) == []
