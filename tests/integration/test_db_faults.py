@@ -36,6 +36,7 @@ from tests.integration.personalisation_env import USER_PIN
 from tests.integration.pg_env import SERVER_USER, PostgresServer, start_or_skip
 
 pytestmark = pytest.mark.integration
+POSTGRES = pytest.mark.postgres
 
 DATABASE = "faults"
 
@@ -86,6 +87,7 @@ def _kill_backends(server: PostgresServer) -> None:
 # A restarted or vanished server -----------------------------------------------------------
 
 
+@POSTGRES
 def test_a_restarted_server_goes_unnoticed_between_two_transactions(
     pg: SharedDb, server: PostgresServer
 ) -> None:
@@ -99,6 +101,7 @@ def test_a_restarted_server_goes_unnoticed_between_two_transactions(
     assert verify_chain(pg.audit()).ok
 
 
+@POSTGRES
 def test_a_server_still_starting_is_waited_for(pg: SharedDb, server: PostgresServer) -> None:
     [reference] = pg.add_dossiers(1)
     kiosk = _quick(pg.kiosk("brest-1"), window_s=60)  # bounded; returns as soon as it is up
@@ -112,6 +115,7 @@ def test_a_server_still_starting_is_waited_for(pg: SharedDb, server: PostgresSer
     assert [e.event_type for e in pg.audit()] == ["appointment.start"]
 
 
+@POSTGRES
 def test_an_unreachable_server_mid_appointment_stops_the_token_step_with_a_clear_message(
     pg: SharedDb, server: PostgresServer
 ) -> None:
@@ -131,6 +135,7 @@ def test_an_unreachable_server_mid_appointment_stops_the_token_step_with_a_clear
     assert pg.state(reference) is DossierState.DELIVERED
 
 
+@POSTGRES
 def test_a_server_lost_between_two_steps_issues_nothing_and_the_run_resumes(
     pg: SharedDb, server: PostgresServer
 ) -> None:
@@ -174,6 +179,7 @@ def _cut_once_before(kiosk: Kiosk, server: PostgresServer, statement_start: str)
     return cut
 
 
+@POSTGRES
 def test_a_connection_cut_in_an_idempotent_unit_is_run_again_once(
     pg: SharedDb, server: PostgresServer
 ) -> None:
@@ -188,6 +194,7 @@ def test_a_connection_cut_in_an_idempotent_unit_is_run_again_once(
     assert pg.rows("SELECT id FROM appointments") == [(appointment.lease_id,)]
 
 
+@POSTGRES
 def test_a_connection_cut_during_a_token_step_is_told_and_the_run_resumes(
     pg: SharedDb, server: PostgresServer
 ) -> None:
@@ -206,6 +213,7 @@ def test_a_connection_cut_during_a_token_step_is_told_and_the_run_resumes(
     assert pg.state(reference) is DossierState.DELIVERED and len(kiosk.ca.issued) == 1
 
 
+@POSTGRES
 def test_a_commit_cut_short_is_reported_as_unknown_and_never_run_again(
     pg: SharedDb, server: PostgresServer
 ) -> None:
@@ -292,7 +300,7 @@ def db_on_small_disk(engine: str, server: PostgresServer | None) -> Iterator[Sha
             server.admin("DROP TABLESPACE small")
 
 
-@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgresql", marks=POSTGRES)])
 def test_a_full_disk_fails_closed_and_the_desk_goes_on_once_space_is_freed(
     request: pytest.FixtureRequest, engine: str
 ) -> None:

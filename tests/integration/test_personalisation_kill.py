@@ -69,7 +69,15 @@ def _points() -> list[object]:
     for when, step in POINTS:
         params.append(pytest.param("sqlite", when, step, id=f"sqlite-{when}-{step.value}"))
         if (when, step) in AROUND_ISSUANCE:
-            params.append(pytest.param("postgresql", when, step, id=f"pg-{when}-{step.value}"))
+            params.append(
+                pytest.param(
+                    "postgresql",
+                    when,
+                    step,
+                    id=f"pg-{when}-{step.value}",
+                    marks=pytest.mark.postgres,
+                )
+            )
     return params
 
 
