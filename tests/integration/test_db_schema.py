@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.adapters.db.engine import make_engine
-from kiosk.adapters.db.migrate import current_revision, head_revision, upgrade
+from kiosk.adapters.db.migrate import alembic_config, current_revision, head_revision, upgrade
 from kiosk.adapters.db.schema import metadata
 from kiosk.domain.model import Role
 from kiosk.services.agents import AgentAdmin
@@ -111,3 +112,15 @@ def test_times_are_stored_in_utc_and_read_back_aware(tmp_path: Path, database_ur
     assert stored.locked_until is not None
     assert stored.locked_until.tzinfo == UTC
     assert str(raw).startswith("2026-03-16 08:30:00.123456")  # UTC on disk
+
+
+def test_the_migrations_go_down_to_nothing_and_up_again(database_url: str) -> None:
+    command.downgrade(alembic_config(database_url), "base")
+    engine = make_engine(database_url)
+    try:
+        assert current_revision(engine) is None
+        upgrade(database_url, engine)
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+    assert schema_drift(database_url) == []
