@@ -33,7 +33,9 @@ class CupsPrinter:
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> None:
         if not _PRINTER_NAME.fullmatch(printer):
-            raise ConfigError("KIOSK_PRINTER", f"nom de file d'impression CUPS invalide : {printer!r}")
+            raise ConfigError(
+                "KIOSK_PRINTER", f"nom de file d'impression CUPS invalide : {printer!r}"
+            )
         self.printer = printer
         self._lp = lp_command
         self._timeout = timeout_seconds
