@@ -18,8 +18,10 @@ from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
+from kiosk.adapters.crypto.system_salts import SystemSalts
 from kiosk.domain.appointment_lease import AppointmentLeases, Lease, LeaseEnd, Purpose
 from kiosk.domain.audit import GENESIS_HASH, AuditDraft, AuditEvent, seal
+from kiosk.domain.audit_ports import commit_personal_draft
 from kiosk.domain.desk_ports import DeliveredCertificates
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.errors import NotFoundError, StorageError
@@ -201,6 +203,9 @@ class MemoryAuditLog:
         self._kiosk = kiosk
 
     def append(self, draft: AuditDraft) -> AuditEvent:
+        # Personal fields are committed (salted) like the SQL log does; the fake keeps
+        # no copy of them, as if already erased by retention.
+        draft, _ = commit_personal_draft(draft, SystemSalts())
         chain = self._state.audit
         prev_hash = chain[-1].hash if chain else GENESIS_HASH
         event = seal(draft, len(chain) + 1, self._clock.now(), self._site, self._kiosk, prev_hash)
