@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kiosk.config import Settings
-from kiosk.doctor_findings import Finding, failed, passed
+from kiosk.doctor.findings import Finding, failed, passed
 
 
 def check_pkcs11(settings: Settings) -> Finding:

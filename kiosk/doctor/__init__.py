@@ -19,14 +19,14 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from kiosk.config import Settings, load_settings
-from kiosk.doctor_devices import (
+from kiosk.doctor.devices import (
     check_audit_key,
     check_ca,
     check_escrow,
     check_pkcs11,
     check_reader,
 )
-from kiosk.doctor_findings import Check, Finding, failed, passed
+from kiosk.doctor.findings import Check, Finding, failed, passed
 from kiosk.domain.errors import ConfigError, KioskError, StorageError
 
 MIN_FREE_BYTES = 200 * 1024 * 1024
