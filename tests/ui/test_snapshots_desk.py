@@ -1,6 +1,8 @@
-"""SVG snapshots of the desk's own screens at 80x24 and 120x40: the home with today's
+"""SVG snapshots at 80x24 and 120x40 of the desk's own screens (the home with today's
 convocations, the idle lock, the quit question during an appointment, the offer of an
-interrupted appointment; and two screens in the high-contrast theme at 80x24. Update
+interrupted appointment) and of the identity step's screens no other module shows (the
+empty reading, the manual entry, the photo question, « turn the screen to the holder »);
+and two screens in the high-contrast theme at 80x24. Update
 with ``pytest tests/ui --snapshot-update`` and look at the result before committing.
 
 No snapshot may show a code, a password or a document number (checked below).
@@ -22,6 +24,7 @@ from tests.ui.appointment_env import (
     ADMIN_PASSWORD,
     PASSPORT_NUMBER,
     AppointmentDesk,
+    confirm_photo,
     passport,
     scan,
     start_appointment,
@@ -79,6 +82,27 @@ async def _comparison(pilot: KioskPilot, desk: AppointmentDesk, idle: IdleClock)
     await scan(pilot, passport())
 
 
+async def _reading(pilot: KioskPilot, desk: AppointmentDesk, idle: IdleClock) -> None:
+    await start_appointment(pilot, desk)
+
+
+async def _manual_entry(pilot: KioskPilot, desk: AppointmentDesk, idle: IdleClock) -> None:
+    await start_appointment(pilot, desk)
+    await pilot.press("f4")
+    await settle(pilot)
+
+
+async def _photo_question(pilot: KioskPilot, desk: AppointmentDesk, idle: IdleClock) -> None:
+    await _comparison(pilot, desk, idle)
+    await pilot.press("f6")
+    await settle(pilot)
+
+
+async def _turn_to_holder(pilot: KioskPilot, desk: AppointmentDesk, idle: IdleClock) -> None:
+    await _comparison(pilot, desk, idle)
+    await confirm_photo(pilot)
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_home_with_todays_convocations(
     snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]
@@ -103,6 +127,28 @@ def test_offer_of_an_interrupted_appointment(
     snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]
 ) -> None:
     assert _snap(snap_compare, tmp_path / "home", _home, size, cut_off=True)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_identity_reading(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert _snap(snap_compare, tmp_path / "home", _reading, size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_manual_entry(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert _snap(snap_compare, tmp_path / "home", _manual_entry, size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_photo_question(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert _snap(snap_compare, tmp_path / "home", _photo_question, size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_turn_the_screen_to_the_holder(
+    snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    assert _snap(snap_compare, tmp_path / "home", _turn_to_holder, size)
 
 
 def test_home_in_high_contrast(snap_compare: SnapCompare, tmp_path: Path) -> None:
@@ -132,7 +178,7 @@ def test_no_desk_snapshot_shows_a_code_a_password_or_a_document_number(
     if request.config.getoption("--snapshot-update"):
         pytest.skip("snapshots are written at the end of this run: checked on the next one")
     svgs = sorted(SNAPSHOTS.glob("*.svg"))
-    assert len(svgs) == 10, "run pytest tests/ui --snapshot-update"
+    assert len(svgs) == 18, "run pytest tests/ui --snapshot-update"
     for svg in svgs:
         raw = svg.read_text(encoding="utf-8")
         shown = _svg_text(raw)
