@@ -14,7 +14,8 @@ The printed receipt carries a QR code (``qr_payload``)::
 
 An auditor scans it, runs ``kiosk audit verify`` to prove the chain intact, then checks with
 ``check_qr_against_event`` that event ``<seq>`` has that hash and records that receipt digest
-and certificate and ``kiosk audit prove --seq <seq>`` gives the inclusion proof under a signed checkpoint.
+and certificate; ``kiosk audit prove --seq <seq>`` gives the inclusion proof of that event
+under a signed checkpoint.
 
 The identity document's number is never part of a receipt: only its type, country and expiry.
 
