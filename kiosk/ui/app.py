@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import threading
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -77,12 +79,16 @@ class KioskApp(GuardedApp):
         self._offers = ResumeOffers(self)
 
     def on_mount(self) -> None:
+        if not self.is_headless and threading.current_thread() is threading.main_thread():
+            # Ctrl+Z arrives as a key (the quit question); a SIGTSTP sent from outside
+            # must not stop the kiosk in the middle of an appointment either.
+            signal.signal(signal.SIGTSTP, signal.SIG_IGN)
         self.register_theme(CONTRAST_THEME)
         self.theme = theme_name(self.services.info.theme)
         self.screen_change_signal.subscribe(self, self._screen_changed)
         self.note_input()
         self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_lock)
-        self.set_interval(HEARTBEAT_SECONDS, self._heartbeat)
+        self.set_interval(HEARTBEAT_SECONDS, self.send_heartbeat)
         self.push_screen(LoginScreen(self.services.auth))
 
     # Session
@@ -176,7 +182,9 @@ class KioskApp(GuardedApp):
         step = f", étape {screen.STEP.label}" if screen is not None else ""
         return f"dossier {neutralise(flow.reference)}{step}"
 
-    def _heartbeat(self) -> None:
+    def send_heartbeat(self) -> None:
+        """Tell the other kiosks this one still holds its appointment's dossier (every
+        minute), so that a long appointment is not taken for a dead kiosk's."""
         flow = self.open_flow
         if flow is not None:
             self._beat(flow)

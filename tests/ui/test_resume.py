@@ -1,19 +1,22 @@
 """An appointment cut off (the kiosk stopped in the middle: crash, power cut) is offered
 at the next login on that kiosk: resumed at the identity check, ended with a reason, or
-left for later. Only to agents of its office."""
+left for later. Only to agents of its office. While it runs, an appointment keeps saying
+that this kiosk holds its dossier."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from kiosk.domain.dossier_state import DossierState
+from kiosk.services.appointment import Appointment, AppointmentService
 from kiosk.services.resumption import BEFORE_MEDIUM
 from kiosk.ui.screens.end_appointment import EndAppointmentScreen
 from kiosk.ui.screens.holder_cue import HolderCueScreen
 from kiosk.ui.screens.identity import IdentityScreen
 from kiosk.ui.screens.lookup import LookupScreen
 from kiosk.ui.screens.resume_offer import RESUME_RULE, ResumeOfferScreen
-from tests.ui.app_env import log_in, run_async, screen_text, settle
+from tests.ui.app_env import log_in, look_up, run_async, screen_text, settle
 from tests.ui.appointment_env import (
     AppointmentDesk,
     confirm_photo,
@@ -166,3 +169,32 @@ async def test_nothing_is_offered_when_nothing_was_cut_off(tmp_path: Path) -> No
         await log_in(pilot)
         await settle(pilot)
         assert isinstance(app.screen, LookupScreen)
+
+
+class _CountedBeats(AppointmentService):
+    def __init__(self, inner: AppointmentService) -> None:
+        self.__dict__.update(inner.__dict__)
+        self.beats: list[str] = []
+
+    def heartbeat(self, appointment: Appointment) -> None:
+        self.beats.append(appointment.reference)
+        super().heartbeat(appointment)
+
+
+@run_async
+async def test_an_open_appointment_keeps_telling_it_holds_its_dossier(tmp_path: Path) -> None:
+    app, desk, _ = desk_app(tmp_path / "home")
+    counted = _CountedBeats(app.services.appointments)
+    app.services = replace(app.services, appointments=counted)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        app.send_heartbeat()  # what the app's one-minute timer does
+        await settle(pilot)
+        assert counted.beats == []  # no appointment: nothing to hold
+
+        await look_up(pilot, desk.code())
+        await pilot.press("f5")
+        await settle(pilot)
+        app.send_heartbeat()
+        await settle(pilot)
+        assert counted.beats == [REF_CONVOKED]
