@@ -86,7 +86,7 @@ async def test_the_identity_can_be_checked_again_before_the_holder_answers(
         await scan(pilot, passport())
         assert "Contrôles du document conformes" in identity_status(pilot)
         await confirm_photo(pilot)
-        assert app.screen.title_text == TO_HOLDER  # type: ignore[attr-defined]
+        assert app.screen.title_text == TO_HOLDER
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, AnswersScreen)
