@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.audit import AuditDraft, Outcome
 from kiosk.domain.certificate_revocation import CertificateRevocation, RevocationReason
 from kiosk.domain.desk_ports import DeskUnitOfWork, DeskUnitOfWorkFactory
@@ -118,7 +119,7 @@ class RenewalService:
             )
         if self._recovery is None:
             raise ConfigError("back_office_key", NO_BACK_OFFICE)
-        appointment.require_identity()
+        appointment.require_checks(Purpose.DELIVERY)  # before the back office is asked
         with self._uow() as uow:
             uow.audit.append(
                 AuditDraft(
@@ -153,7 +154,9 @@ class RenewalService:
 
     def supersede(self, session: AgentSession, reference: str) -> Superseded | None:
         """Revoke, as superseded, the certificate the delivered renewal ``reference``
-        replaces (nothing for a first delivery; done once whatever the calls)."""
+        replaces (nothing for a first delivery). The request and the dossier's state are
+        recorded once whatever the calls; each call asks the CA again, which keeps the
+        first revocation: calling again publishes what an unreachable CA missed."""
 
         def decide(uow: DeskUnitOfWork) -> tuple[Superseded, bytes | None] | None:
             now = self._clock.now()
