@@ -246,6 +246,10 @@ def test_wrong_answers_block_the_renewal_and_no_token_is_touched(
     with pytest.raises(StateError, match="questions de révocation"):
         journeys.renewals.check_token(appointment, OTHER)
     assert not next(t for t in tokens.tokens if t.serial == OTHER).initialized
+    journeys.allow_token_reuse("SIGN-p256")  # the holder's token: the back office is not asked
+    with pytest.raises(StateError, match="questions de révocation"):
+        journeys.renewals.personalise(appointment, SERIAL, USER_PIN)
+    assert "renewal.token_reuse" not in journeys.event_types(RENEWAL)
     assert journeys.world.dossier_state(PREVIOUS) is DossierState.DELIVERED
 
 
