@@ -6,6 +6,7 @@ receive ready services.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from kiosk.adapters.clock import SystemClock
@@ -24,10 +25,13 @@ from kiosk.services.auth import AuthService
 from kiosk.services.container import KioskInfo, Services
 from kiosk.services.convocations import ConvocationsService
 from kiosk.services.delivery import DeliveryService
+from kiosk.services.desk_revocation import DeskRevocationService
 from kiosk.services.identity import IdentityService
 from kiosk.services.lookup import LookupService
 from kiosk.services.medium import MediumService
 from kiosk.services.personalisation import PersonalisationService
+from kiosk.services.pin_unblock import PinUnblockService
+from kiosk.services.renewal import RenewalService
 from kiosk.services.resumption import ResumptionService
 from kiosk.services.token_register import TokenRegisterService
 
@@ -74,6 +78,7 @@ def make_delivery(
     uow: SqlUnitOfWorkFactory,
     personalisation: PersonalisationService,
     clock: SystemClock,
+    renewals: RenewalService | None = None,
 ) -> DeliveryService:
     from kiosk.adapters.receipt.cups_printer import CupsPrinter
     from kiosk.adapters.receipt.pdf_receipt import PdfReceiptRenderer
@@ -88,7 +93,48 @@ def make_delivery(
         clock,
         settings.kiosk_id,
         settings.pki_settings.terms_version,
+        renewals=renewals,
     )
+
+
+def make_desk_journeys(
+    settings: Settings,
+    uow: SqlUnitOfWorkFactory,
+    personalisation: PersonalisationService,
+    clock: SystemClock,
+) -> tuple[RenewalService, PinUnblockService | None, DeskRevocationService]:
+    """Renewal, PIN unblock and revocation at the desk. The embedded CA revokes and
+    publishes its CRL; the SO PIN comes from the back office's key when one is
+    configured (demo: the key ``kiosk demo init`` put beside the home)."""
+    from kiosk.adapters.ca.embedded_ca import EmbeddedCA
+    from kiosk.adapters.crypto.so_pin_recovery import EscrowSoPinRecovery
+    from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
+    from kiosk.demo_pki import back_office_folder
+
+    pki = settings.pki_settings
+    authority = EmbeddedCA.load(
+        pki.ca_folder,
+        module_path=settings.pkcs11_module,
+        clock=clock,
+        crl_validity=timedelta(days=pki.crl_next_update_days),
+    )
+    key = pki.back_office_key
+    demo_key = back_office_folder(settings.home) / "so-pin-escrow.key.pem"
+    if key is None and demo_key.exists():
+        key = demo_key
+    recovery = None
+    if key is not None:
+        try:
+            recovery = EscrowSoPinRecovery.from_file(key, uow)
+        except KioskError:
+            recovery = None  # PIN unblock unavailable; deliveries and revocations go on
+    renewals = RenewalService(uow, personalisation, clock, recovery=recovery, authority=authority)
+    unblock = None
+    if recovery is not None:
+        tokens = Pkcs11TokenAdapter(settings.pkcs11_module)
+        unblock = PinUnblockService(uow, tokens, recovery, clock, settings.kiosk_id)
+    revocation = DeskRevocationService(uow, authority, clock, settings.kiosk_id)
+    return renewals, unblock, revocation
 
 
 def make_media(settings: Settings, uow: SqlUnitOfWorkFactory) -> MediumService:
@@ -117,15 +163,22 @@ def make_services(settings: Settings) -> Services:
     delivery: DeliveryService | None = None
     pki_problem: str | None = None
     media: MediumService | None = None
+    renewals: RenewalService | None = None
+    pin_unblock: PinUnblockService | None = None
+    desk_revocation: DeskRevocationService | None = None
     try:
         personalisation = make_personalisation(settings, uow, clock)
-        delivery = make_delivery(settings, uow, personalisation, clock)
+        renewals, pin_unblock, desk_revocation = make_desk_journeys(
+            settings, uow, personalisation, clock
+        )
+        delivery = make_delivery(settings, uow, personalisation, clock, renewals)
         media = make_media(settings, uow)
     except KioskError as exc:
         # The desk can still look dossiers up and check identities: only the token step
         # is unavailable, and says why.
         pki_problem = exc.message
         personalisation, delivery, media = None, None, None
+        renewals, pin_unblock, desk_revocation = None, None, None
     appointments = AppointmentService(uow, clock)
     return Services(
         info=KioskInfo(
@@ -147,6 +200,9 @@ def make_services(settings: Settings) -> Services:
         convocations=ConvocationsService(uow, clock),
         resumption=ResumptionService(uow, appointments),
         media=media,
+        renewals=renewals,
+        pin_unblock=pin_unblock,
+        desk_revocation=desk_revocation,
     )
 
 

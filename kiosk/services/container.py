@@ -10,10 +10,13 @@ from kiosk.services.appointment import AppointmentService
 from kiosk.services.auth import AuthService
 from kiosk.services.convocations import ConvocationsService
 from kiosk.services.delivery import DeliveryService
+from kiosk.services.desk_revocation import DeskRevocationService
 from kiosk.services.identity import IdentityService
 from kiosk.services.lookup import LookupService
 from kiosk.services.medium import MediumService
 from kiosk.services.personalisation import PersonalisationService
+from kiosk.services.pin_unblock import PinUnblockService
+from kiosk.services.renewal import RenewalService
 from kiosk.services.resumption import ResumptionService
 from kiosk.services.token_register import TokenRegisterService
 
@@ -52,3 +55,11 @@ class Services:
     """Interrupted appointments offered at login; None: nothing is offered."""
     media: MediumService | None = None
     """Which token the card in the reader is; present when ``personalisation`` is."""
+    renewals: RenewalService | None = None
+    """Renewal dossiers (token step and the old certificate revoked); present when
+    ``personalisation`` is. See docs/desk-journeys.md."""
+    pin_unblock: PinUnblockService | None = None
+    """PIN unblock at the desk; None when the back office's SO PIN service is not
+    configured (``back_office_key``) or the token step cannot run."""
+    desk_revocation: DeskRevocationService | None = None
+    """Revocation at the desk; present when ``personalisation`` is."""
