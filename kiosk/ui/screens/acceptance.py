@@ -32,7 +32,7 @@ from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow
 from kiosk.ui.safe_text import neutralise
 from kiosk.ui.screens.appointment_screen import END_APPOINTMENT, AppointmentScreen
 from kiosk.ui.screens.holder_cue import hand_back_to_agent
-from kiosk.ui.token_run import TokenRun
+from kiosk.ui.token_run import HeldSecret, TokenRun
 from kiosk.ui.widgets.progress_header import Step
 from kiosk.ui.widgets.secret_input import SecretInput
 from kiosk.ui.widgets.status_line import Kind, StatusLine
@@ -99,6 +99,8 @@ class AcceptanceScreen(AppointmentScreen):
         assert run.result is not None and run.core is not None
         self.summary = summarise(run.result.certificate)
         self.terms_version = run.core.terms_version
+        # Held, not passed to the worker: a worker's arguments are in its description.
+        self._pin = HeldSecret()
 
     def compose(self) -> ComposeResult:
         terms = neutralise(self.terms_version)
@@ -108,12 +110,13 @@ class AcceptanceScreen(AppointmentScreen):
             yield Static(INTRO, classes="holder-intro", markup=False)
             yield Static(certificate_text(self.summary), id="certificate", markup=False)
             yield Static(
-                f"Conditions générales d'utilisation applicables : version {terms}.",
+                f"Conditions générales d'utilisation : version {terms}. Cochez la case "
+                "après avoir vérifié ces informations.",
                 id="terms",
                 markup=False,
             )
             yield Checkbox(
-                f"J'ai vérifié ; j'accepte ce certificat et les conditions {terms}",
+                f"J'accepte ce certificat et les conditions {terms}",
                 id="accept-box",
                 compact=True,
             )
@@ -152,17 +155,19 @@ class AcceptanceScreen(AppointmentScreen):
             self.status.show(TYPE_PIN, Kind.ERROR)
             self.pin_field.focus()
             return
+        self._pin.keep(pin)
         self._set_busy(True)
         self.status.show(SIGNING, Kind.BUSY)
-        self._sign(pin)
+        self._sign()
 
     @work(thread=True, exclusive=True, group="acceptance")
-    def _sign(self, pin: str) -> None:
-        services, run = self.flow.services, self.run
+    def _sign(self) -> None:
+        services, run, pin = self.flow.services, self.run, self._pin
         try:
             assert services.delivery is not None
             assert run.result is not None and run.core is not None
-            delivered = services.delivery.accept(self.flow.appointment, run.result, pin, run.core)
+            appointment = self.flow.appointment
+            delivered = services.delivery.accept(appointment, run.result, pin.reveal(), run.core)
         except KioskError as exc:
             self.post_message(self.Refused(exc))
         except Exception:
@@ -170,6 +175,8 @@ class AcceptanceScreen(AppointmentScreen):
             self.post_message(self.Refused(None))
         else:
             self.post_message(self.Accepted(delivered))
+        finally:
+            pin.forget()
 
     @on(Accepted)
     def _accepted(self, message: Accepted) -> None:

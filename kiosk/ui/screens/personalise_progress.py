@@ -100,6 +100,7 @@ class PersonaliseProgressScreen(AppointmentScreen):
 
     def on_unmount(self) -> None:
         self._watch.stop()
+        self.run.forget_secrets()  # whatever comes next types the PIN again, if it needs it
 
     @property
     def status(self) -> StatusLine:

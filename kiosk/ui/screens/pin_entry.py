@@ -82,6 +82,10 @@ class PinEntryScreen(AppointmentScreen):
     def on_mount(self) -> None:
         self.pin_field.focus()
 
+    def on_unmount(self) -> None:
+        if self.flow.appointment.ended:  # ended from here (F9): the PIN goes with it
+            self.run.forget_secrets()
+
     @property
     def _keys(self) -> str:
         return CHOOSE_KEYS if self.choosing else CURRENT_KEYS

@@ -26,7 +26,7 @@ from kiosk.ui.widgets.progress_header import Step
 from kiosk.ui.widgets.session_bar import SessionBar
 from kiosk.ui.widgets.status_line import Kind, StatusLine
 
-LABEL_WIDTH = 24
+LABEL_WIDTH = 28
 NO_PRINTER = "aucune imprimante configurée : imprimez le PDF si le titulaire en veut un exemplaire."
 
 

@@ -122,6 +122,8 @@ class TokenInsertScreen(AppointmentScreen):
 
     def on_unmount(self) -> None:
         self._watch.stop()
+        if self.flow.appointment.ended:  # a wipe's SO PIN is kept only for this appointment
+            self.run.forget_secrets()
 
     @property
     def reader_status(self) -> StatusLine:
