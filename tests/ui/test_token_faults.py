@@ -5,23 +5,37 @@ its SO PIN), a token declared defective."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from kiosk.adapters.fakes.fake_token import FakeToken, TokenStep
 from kiosk.adapters.fakes.memory import FixedClock
+from kiosk.adapters.reader.simulated_reader import SimulatedReader
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.personalisation_journal import Step
 from kiosk.domain.token_register import TokenState
 from kiosk.services.token_register import TokenRegisterService
+from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.end_appointment import EndAppointmentScreen
+from kiosk.ui.screens.holder_cue import HolderCueScreen
 from kiosk.ui.screens.lookup import LookupScreen
-from kiosk.ui.screens.token_insert import TokenInsertScreen
+from kiosk.ui.screens.token_insert import TYPE_PIN, TokenInsertScreen
 from kiosk.ui.widgets.step_progress import RowState
-from tests.ui.app_env import run_async, screen_text, settle, status_text, type_into
+from tests.ui.app_env import (
+    KioskPilot,
+    log_in,
+    run_async,
+    screen_text,
+    settle,
+    status_text,
+    type_into,
+)
+from tests.ui.appointment_env import RIGHT_ANSWERS, answer, confirm_photo, passport, scan
 from tests.ui.sample_data import NOW
 from tests.ui.token_env import (
     DELIVERED,
     FAKE_SERIALS,
+    HOLDER_PIN,
     agent_session,
     choose_pin,
     fake_token_app,
@@ -149,3 +163,68 @@ async def test_a_defective_token_is_refused(tmp_path: Path) -> None:
         await pilot.press("f9")
         await settle(pilot)
         assert "Motif choisi : Support défectueux" in said(app)
+
+
+@run_async
+async def test_a_run_left_unfinished_is_taken_up_at_the_next_login_with_the_chosen_pin(
+    tmp_path: Path,
+) -> None:
+    app, desk, devices = fake_token_app(tmp_path / "home")
+    devices.tokens.pull_at(TokenStep.GENERATE_KEY_PAIR)
+    async with app.run_test(size=(80, 24)) as pilot:  # the kiosk stops after the failure
+        await to_token_step(pilot, desk)
+        await to_pin_screen(pilot)
+        await choose_pin(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await shows(pilot, "Support retiré : rebranchez-le, puis F5 pour reprendre.")
+    devices.tokens.reinsert(FAKE_SERIALS[0])
+
+    again = KioskApp(replace(app.services, reader=SimulatedReader(now=FixedClock(NOW).now)))
+    async with again.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await shows(pilot, "Un rendez-vous a été interrompu sur ce kiosque")
+        await pilot.press("enter")  # « Reprendre »: from the identity check
+        await settle(pilot)
+        await scan(pilot, passport())
+        await confirm_photo(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await answer(pilot, RIGHT_ANSWERS)
+        await pilot.press("enter")
+        await settle(pilot)
+        await shows(
+            pilot,
+            "Reprise de la personnalisation interrompue de ce dossier, à partir de l'étape "
+            "« Génération de la clé ».",
+        )
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(again.screen, HolderCueScreen)
+        assert again.screen.detail_text == TYPE_PIN
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Saisissez le code PIN que vous avez choisi pour ce support." in said(again)
+        assert not again.screen.query("#pin-confirm")
+
+        await _type_current_pin(pilot, "Pas-le-bon-9")
+        await shows(pilot, "Code PIN incorrect.")
+        await pilot.press("enter")  # the holder types it again
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await _type_current_pin(pilot, HOLDER_PIN)
+        await shows(pilot, "Support personnalisé et vérifié")
+        assert "(personnalisation reprise)" in said(again)
+        assert step_rows(pilot)[Step.INITIALISE] is RowState.EARLIER
+
+    assert [kind for kind, _ in desk.kinds()].count("personalisation.resumed") == 2
+
+
+async def _type_current_pin(pilot: KioskPilot, pin: str) -> None:
+    """On the PIN screen of a run taken up: the PIN once, Entrée, then back to the agent."""
+    await type_into(pilot, "#pin", pin)
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("enter")  # « Rendez l'écran à l'agent »
+    await settle(pilot)
