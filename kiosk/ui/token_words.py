@@ -19,6 +19,7 @@ REMOVED = "Support retiré : rebranchez-le, puis F5 pour reprendre."
 RETRY = "F5 : reprendre avec le même support (la personnalisation reprend où elle s'est arrêtée)"
 ANOTHER = "F3 : prendre un autre support"
 END = "F9 : terminer le rendez-vous (Support défectueux)"
+BACK_TO_SUPPORT = "F3 : revenir au support (F4 y redemande son code PIN administrateur)"
 
 
 def token_facts(token: TokenInfo) -> str:
@@ -50,10 +51,13 @@ def check_verdict(check: TokenCheck, wipe: bool) -> tuple[Kind, str]:
     return Kind.OK, f"{text} {TO_HOLDER}"
 
 
-def failure_advice(error: KioskError) -> str:
-    """The message of a failed run, followed by the way forward."""
+def failure_advice(error: KioskError, *, so_pin_refused: bool = False) -> str:
+    """The message of a failed run, followed by the way forward. ``so_pin_refused``: the
+    PIN refused was the SO PIN the agent typed to erase the token."""
     if isinstance(error, TokenRemovedError):
         return f"{REMOVED} Sinon, {ANOTHER} ; {END}."
+    if so_pin_refused:
+        return f"{error.message} {BACK_TO_SUPPORT} ; {END}."
     if isinstance(error, PinIncorrectError):
         return f"{error.message} Entrée : le titulaire saisit à nouveau son code PIN."
     if isinstance(error, PinLockedError | TokenRefusedError):

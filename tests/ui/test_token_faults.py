@@ -228,3 +228,39 @@ async def _type_current_pin(pilot: KioskPilot, pin: str) -> None:
     await settle(pilot)
     await pilot.press("enter")  # « Rendez l'écran à l'agent »
     await settle(pilot)
+
+
+@run_async
+async def test_a_wrong_so_pin_sends_the_agent_back_to_the_support_step(tmp_path: Path) -> None:
+    used = FakeToken("FT-0009", label="ANCIEN", initialized=True, so_pin="SO-9-back-office")
+    app, desk, devices = fake_token_app(tmp_path / "home")
+    devices.tokens.tokens[:] = [used]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_token_step(pilot, desk)
+        await shows(pilot, "F4 : effacer ce support.")
+        await pilot.press("f4")
+        await type_into(pilot, "#so-pin", "SO-pas-le-bon")
+        await pilot.press("enter")
+        await settle(pilot)
+        await to_personalised_failure(pilot)
+        status = status_text(app.screen, "#progress-status")
+        assert status.startswith("✗ Erreur : Code PIN administrateur (SO) incorrect.")
+        assert "F3 : revenir au support" in status
+        await pilot.press("enter")  # not the holder's PIN: nothing to type again
+        await settle(pilot)
+        assert step_rows(pilot)[Step.INITIALISE] is RowState.FAILED
+
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, TokenInsertScreen)
+        await shows(pilot, "F4 : effacer ce support.")
+    assert used.label == "ANCIEN"
+
+
+async def to_personalised_failure(pilot: KioskPilot) -> None:
+    """From a token that checked out to a run that failed."""
+    await to_pin_screen(pilot)
+    await choose_pin(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    await until(pilot, lambda: "✗ Erreur" in said(pilot.app), "the run's failure")

@@ -78,6 +78,7 @@ class PersonaliseProgressScreen(AppointmentScreen):
         self._watch = ReaderWatch(flow.services.reader, self)
         self.failure: KioskError | None = None
         self.failed = False
+        self.so_pin_refused = False  # the erasure's SO PIN, not the holder's PIN
         self._attempts = 0
 
     def compose(self) -> ComposeResult:
@@ -111,7 +112,7 @@ class PersonaliseProgressScreen(AppointmentScreen):
         return self.query_one("#steps", StepProgressView)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        wrong_pin = isinstance(self.failure, PinIncorrectError)
+        wrong_pin = isinstance(self.failure, PinIncorrectError) and not self.so_pin_refused
         if action == "go_on":
             return not self.busy and (self.run.core is not None or wrong_pin)
         if action == "retry":
@@ -123,7 +124,7 @@ class PersonaliseProgressScreen(AppointmentScreen):
     # The run
 
     def _start(self) -> None:
-        self.failure, self.failed = None, False
+        self.failure, self.failed, self.so_pin_refused = None, False, False
         self.busy = True
         self.proposed_end = None
         self.steps.begin()
@@ -200,12 +201,24 @@ class PersonaliseProgressScreen(AppointmentScreen):
         self.failed = True
         self.failure = message.error
         self.steps.finish()
-        if isinstance(message.error, PinIncorrectError):
-            self.run.pin.forget()
-            self.run.pin_on_token = True
+        run = self.run
+        # Before the holder's PIN is on the token, only an erasure's SO PIN can be refused.
+        self.so_pin_refused = (
+            isinstance(message.error, PinIncorrectError) and run.wipe and not run.pin_on_token
+        )
+        if self.so_pin_refused:
+            run.so_pin.forget()
+            self.proposed_end = EndReason.TOKEN_DEFECTIVE
+        elif isinstance(message.error, PinIncorrectError):
+            run.pin.forget()
+            run.pin_on_token = True
         else:
             self.proposed_end = EndReason.TOKEN_DEFECTIVE
-        text = UNEXPECTED if message.error is None else failure_advice(message.error)
+        text = (
+            UNEXPECTED
+            if message.error is None
+            else failure_advice(message.error, so_pin_refused=self.so_pin_refused)
+        )
         self.status.show(text, Kind.ERROR)
         self.refresh_bindings()
 
@@ -244,7 +257,7 @@ class PersonaliseProgressScreen(AppointmentScreen):
             return
         app, flow, run = self.app, self.flow, self.run
         self._watch.stop()
-        if isinstance(self.failure, PinIncorrectError):
+        if self.failed:  # go_on after a failure: the holder's PIN was refused
             from kiosk.ui.screens.pin_entry import PinEntryScreen
 
             then = lambda: app.switch_screen(PinEntryScreen(flow, run))  # noqa: E731
