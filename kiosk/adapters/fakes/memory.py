@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Self
+from zoneinfo import ZoneInfo
 
 from kiosk.adapters.crypto.system_salts import SystemSalts
 from kiosk.domain.appointment_lease import AppointmentLeases, Lease, LeaseEnd, Purpose
@@ -35,6 +36,9 @@ from kiosk.domain.ports import (
 )
 
 FAKE_PREFIX = "fake$"
+
+
+_OFFICES_TZ = ZoneInfo("Europe/Paris")  # a convocation "day" is the office's local day
 
 
 class FakeHasher:
@@ -153,7 +157,7 @@ class MemoryDossierRepository:
             for d in self._state.dossiers.values()
             if d.office_code == office_code
             and d.convocation_at is not None
-            and d.convocation_at.date() == day
+            and d.convocation_at.astimezone(_OFFICES_TZ).date() == day
         ]
         return sorted(found, key=lambda d: (d.convocation_at, d.reference))
 
