@@ -21,6 +21,7 @@ from kiosk.domain.personalisation_ports import IssuancePolicy
 from kiosk.domain.reader_ports import ReaderPort
 from kiosk.services.answers import AnswersService
 from kiosk.services.appointment import AppointmentService
+from kiosk.services.audit_browser import AuditBrowser, whole_check
 from kiosk.services.auth import AuthService
 from kiosk.services.container import KioskInfo, Services
 from kiosk.services.convocations import ConvocationsService
@@ -146,6 +147,23 @@ def make_media(settings: Settings, uow: SqlUnitOfWorkFactory) -> MediumService:
     return MediumService(tokens, uow, settings.devices.reader_pairings)
 
 
+def make_audit_browser(settings: Settings, uow: SqlUnitOfWorkFactory) -> AuditBrowser:
+    """The auditor's desk: the whole integrity check, with checkpoint signatures verified
+    when the audit key's public half is exported."""
+    from kiosk.adapters.token.audit_key import load_audit_verifier
+    from kiosk.audit_settings import load_audit_settings
+
+    try:
+        audit = load_audit_settings(settings)
+        exported = audit.public_key_file.exists()
+        verifier = load_audit_verifier(audit.folder, audit.origin) if exported else None
+    except KioskError:
+        # A broken audit configuration must not keep the desk from starting: the auditor
+        # then sees the hash chain checked alone.
+        return AuditBrowser(uow)
+    return AuditBrowser(uow, whole_check(uow, verifier, audit.origin))
+
+
 def make_services(settings: Settings) -> Services:
     engine = make_engine(settings.database_url)
     uow = SqlUnitOfWorkFactory(engine, site=settings.site, kiosk_id=settings.kiosk_id)
@@ -203,6 +221,7 @@ def make_services(settings: Settings) -> Services:
         renewals=renewals,
         pin_unblock=pin_unblock,
         desk_revocation=desk_revocation,
+        audit_browser=make_audit_browser(settings, uow),
     )
 
 

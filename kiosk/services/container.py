@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from kiosk.domain.reader_ports import ReaderPort
 from kiosk.services.answers import AnswersService
 from kiosk.services.appointment import AppointmentService
+from kiosk.services.audit_browser import AuditBrowser
 from kiosk.services.auth import AuthService
 from kiosk.services.convocations import ConvocationsService
 from kiosk.services.delivery import DeliveryService
@@ -63,3 +64,5 @@ class Services:
     configured (``back_office_key``) or the token step cannot run."""
     desk_revocation: DeskRevocationService | None = None
     """Revocation at the desk; present when ``personalisation`` is."""
+    audit_browser: AuditBrowser | None = None
+    """The auditor's desk (read only); None: an auditor is told it is unavailable."""
