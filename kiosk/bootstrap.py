@@ -22,6 +22,7 @@ from kiosk.domain.reader_ports import ReaderPort
 from kiosk.services.answers import AnswersService
 from kiosk.services.appointment import AppointmentService
 from kiosk.services.audit_browser import AuditBrowser, whole_check
+from kiosk.services.audit_proofs import AuditProofs
 from kiosk.services.auth import AuthService
 from kiosk.services.container import KioskInfo, Services
 from kiosk.services.convocations import ConvocationsService
@@ -161,7 +162,8 @@ def make_audit_browser(settings: Settings, uow: SqlUnitOfWorkFactory) -> AuditBr
         # A broken audit configuration must not keep the desk from starting: the auditor
         # then sees the hash chain checked alone.
         return AuditBrowser(uow)
-    return AuditBrowser(uow, whole_check(uow, verifier, audit.origin))
+    proofs = None if verifier is None else AuditProofs(uow, verifier, audit.origin)
+    return AuditBrowser(uow, whole_check(uow, verifier, audit.origin), proofs=proofs)
 
 
 def make_services(settings: Settings) -> Services:

@@ -13,16 +13,17 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import date, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from kiosk.domain.appointment_lease import OFFICES_TZ
 from kiosk.domain.audit import AuditEvent, Outcome, verify_chain
 from kiosk.domain.audit_ports import AuditUnitOfWorkFactory
 from kiosk.domain.checkpoint import CheckpointVerifier
-from kiosk.domain.errors import KioskError
-from kiosk.domain.ports import UnitOfWorkFactory
+from kiosk.domain.errors import KioskError, ValidationError
+from kiosk.domain.ports import Clock, UnitOfWorkFactory
 from kiosk.services.audit_checkpoints import open_stored
 from kiosk.services.audit_integrity import AuditIntegrity
+from kiosk.services.audit_proofs import AuditProofs, InclusionProof
 
 DELIVERED = "dossier.delivered"
 REFUSALS = (Outcome.REFUSED, Outcome.ABORTED)
@@ -99,9 +100,13 @@ class AuditBrowser:
         uow: UnitOfWorkFactory,
         integrity: IntegrityCheck | None = None,
         tz: tzinfo = OFFICES_TZ,
+        proofs: AuditProofs | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        self._clock = clock
         self._uow = uow
         self._integrity = integrity
+        self._proofs = proofs
         self._tz = tz
 
     def _matching(self, filters: AuditFilters) -> Iterator[AuditEvent]:
@@ -126,6 +131,20 @@ class AuditBrowser:
     def event(self, seq: int) -> AuditEvent | None:
         with self._uow() as tx:
             return next((e for e in tx.audit.events(seq) if e.seq == seq), None)
+
+    def today(self) -> date:
+        """The offices' day now (the statistics' last day)."""
+        now = self._clock.now() if self._clock is not None else datetime.now(UTC)
+        return now.astimezone(self._tz).date()
+
+    def inclusion(self, seq: int) -> InclusionProof:
+        """The proof that event ``seq`` is under the latest stored checkpoint (checked
+        before it is handed out); a ``KioskError`` says why there is none."""
+        if self._proofs is None:
+            raise ValidationError(
+                "Preuve d'inclusion indisponible : la clé publique d'audit n'est pas exportée."
+            )
+        return self._proofs.inclusion(seq)
 
     def integrity(self) -> IntegrityView:
         """Chain, stored tree and checkpoints when wired with the whole check; else the

@@ -24,6 +24,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from kiosk.domain.errors import KioskError
+from kiosk.domain.model import Role
 from kiosk.services.auth import AgentSession
 from kiosk.services.container import Services
 from kiosk.ui.appointment_flow import AppointmentFlow, ReturnToLookup
@@ -33,6 +34,7 @@ from kiosk.ui.messages import LogoutRequested, SessionOpened
 from kiosk.ui.resume_flow import ResumeOffers
 from kiosk.ui.safe_text import neutralise
 from kiosk.ui.screens.appointment_screen import AppointmentScreen
+from kiosk.ui.screens.auditor_home import AuditorHomeScreen
 from kiosk.ui.screens.end_appointment import EndAppointmentScreen
 from kiosk.ui.screens.lock import LockScreen
 from kiosk.ui.screens.login import LoginScreen
@@ -99,8 +101,10 @@ class KioskApp(GuardedApp):
         await self.switch_screen(self._home(message.session))
         self._offers.look(message.session)
 
-    def _home(self, session: AgentSession) -> LookupScreen:
+    def _home(self, session: AgentSession) -> Screen[None]:
         services = self.services
+        if session.role is Role.AUDITOR:  # read-only desk: no lookup, no appointment
+            return AuditorHomeScreen(services.audit_browser, session, services.info)
         return LookupScreen(services.lookup, session, services.info, services.convocations)
 
     async def on_return_to_lookup(self, message: ReturnToLookup) -> None:
