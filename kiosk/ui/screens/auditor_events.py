@@ -197,16 +197,35 @@ class AuditEventsScreen(Screen[None]):
         self.query_one("#audit-page", StatusLine).show(self.page_text, Kind.HINT)
 
     @property
+    def filters_text(self) -> str:
+        """« bureau QUIMPER, résultat abandon »: a typed value hides its field's label."""
+        f = self.filters
+        named = [
+            ("du", f.start and f"{f.start:%d/%m/%Y}"),
+            ("au", f.end and f"{f.end:%d/%m/%Y}"),
+            ("bureau", f.office),
+            ("agent", f.agent),
+            ("type", f.event_type),
+            ("résultat", f.outcome and OUTCOME_LABELS[f.outcome]),
+            ("dossier", f.dossier_ref),
+        ]
+        return ", ".join(f"{name} {value}" for name, value in named if value)
+
+    @property
     def page_text(self) -> str:
+        filters = self.filters_text
+        prefix = f"Filtres : {filters} — " if filters else ""
         if not self.total:
-            return "Aucun événement ne correspond aux filtres."
-        last = min(self.first + PAGE, self.total)
-        pages = (self.total + PAGE - 1) // PAGE
-        page = self.first // PAGE + 1
-        return (
-            f"Événements {self.first + 1}–{last} sur {self.total} (page {page}/{pages})"
-            " — Entrée : détail"
-        )
+            said = f"{prefix}aucun événement ne correspond."
+        else:
+            last = min(self.first + PAGE, self.total)
+            pages = (self.total + PAGE - 1) // PAGE
+            page = self.first // PAGE + 1
+            said = (
+                f"{prefix}événements {self.first + 1}–{last} sur {self.total}"
+                f" (page {page}/{pages}) — Entrée : détail"
+            )
+        return said[0].upper() + said[1:]
 
     @on(DataTable.RowSelected)
     def _open(self, message: DataTable.RowSelected) -> None:

@@ -36,7 +36,8 @@ def bar(count: int, largest: int, width: int = BAR_WIDTH) -> str:
 
 
 def chart(title: str, rows: list[tuple[str, int]]) -> Text:
-    text = Text(f"{title}\n", style="bold")
+    text = Text()
+    text.append(f"{title}\n", style="bold")
     if not rows:
         text.append("  (aucun)\n", style="dim")
         return text
