@@ -119,7 +119,7 @@ class KioskApp(GuardedApp):
         if home is not None:
             home.status.show(message.notice, message.kind)
 
-    @work(thread=True, group="appointment-leave")
+    @work(thread=True, group="appointment-leave", description="appointment-leave")
     def _leave(self, flow: AppointmentFlow) -> None:
         try:
             self.services.appointments.leave(flow.appointment)
@@ -140,7 +140,7 @@ class KioskApp(GuardedApp):
         if session is not None:
             self._record_logout(session, reason)
 
-    @work(thread=True, group="logout")
+    @work(thread=True, group="logout", description="logout")
     def _record_logout(self, session: AgentSession, reason: str) -> None:
         try:
             self.services.auth.logout(session, reason)
@@ -193,7 +193,12 @@ class KioskApp(GuardedApp):
         if flow is not None:
             self._beat(flow)
 
-    @work(thread=True, exclusive=True, group="appointment-heartbeat")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="appointment-heartbeat",
+        description="appointment-heartbeat",
+    )
     def _beat(self, flow: AppointmentFlow) -> None:
         try:
             self.services.appointments.heartbeat(flow.appointment)
@@ -221,7 +226,7 @@ class KioskApp(GuardedApp):
         self.push_overlay(LockScreen(self.services.auth, session, seconds, appointment=appointment))
         self._record_lock(session, seconds)
 
-    @work(thread=True, group="idle-lock")
+    @work(thread=True, group="idle-lock", description="idle-lock")
     def _record_lock(self, session: AgentSession, seconds: int) -> None:
         try:
             self.services.auth.lock(session, seconds)

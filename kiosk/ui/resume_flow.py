@@ -34,7 +34,9 @@ class ResumeOffers:
         """Offer ``session`` this kiosk's interrupted appointments, if there are any."""
         if self._app.services.resumption is not None:
             find = partial(self._find, session)
-            self._app.run_worker(find, thread=True, exclusive=True, group="resume-offer")
+            self._app.run_worker(
+                find, thread=True, exclusive=True, group="resume-offer", description="resume-offer"
+            )
 
     def _find(self, session: AgentSession) -> None:
         resumption = self._app.services.resumption

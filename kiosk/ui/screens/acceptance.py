@@ -160,7 +160,7 @@ class AcceptanceScreen(AppointmentScreen):
         self.status.show(SIGNING, Kind.BUSY)
         self._sign()
 
-    @work(thread=True, exclusive=True, group="acceptance")
+    @work(thread=True, exclusive=True, group="acceptance", description="acceptance")
     def _sign(self) -> None:
         services, run, pin = self.flow.services, self.run, self._pin
         try:

@@ -108,7 +108,7 @@ class AnswersScreen(AppointmentScreen):
         self.status.show("Vérification de vos réponses…", Kind.BUSY)
         self._check(answers)
 
-    @work(thread=True, exclusive=True, group="answers")
+    @work(thread=True, exclusive=True, group="answers", description="answers")
     def _check(self, answers: list[str]) -> None:
         flow = self.flow
         try:

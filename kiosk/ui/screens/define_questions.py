@@ -167,7 +167,7 @@ class DefineQuestionsScreen(AppointmentScreen):
         self.status.show("Enregistrement de vos questions…", Kind.BUSY)
         self._define(entries)
 
-    @work(thread=True, exclusive=True, group="define-questions")
+    @work(thread=True, exclusive=True, group="define-questions", description="define-questions")
     def _define(self, entries: list[AnswerEntry]) -> None:
         first, second, personal = entries
         try:

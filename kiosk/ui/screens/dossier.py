@@ -206,7 +206,7 @@ class DossierScreen(Screen[None]):
         self.show_status("Ouverture du rendez-vous…", Kind.BUSY)
         self._open()
 
-    @work(thread=True, exclusive=True, group="dossier")
+    @work(thread=True, exclusive=True, group="dossier", description="dossier")
     def _open(self) -> None:
         try:
             appointment = services_of(self.app).appointments.open(self._session, self.dossier)
@@ -255,7 +255,7 @@ class DossierScreen(Screen[None]):
             self.show_status("Déverrouillage…", Kind.BUSY)
             self._unlock()
 
-    @work(thread=True, exclusive=True, group="dossier")
+    @work(thread=True, exclusive=True, group="dossier", description="dossier")
     def _unlock(self) -> None:
         try:
             services_of(self.app).answers.unlock(self._session, self.dossier.reference)

@@ -109,7 +109,7 @@ class EndAppointmentScreen(ModalScreen[str | None]):
         status.show("Clôture du rendez-vous…", Kind.BUSY)
         self._end(reason, text)
 
-    @work(thread=True, exclusive=True, group="end-appointment")
+    @work(thread=True, exclusive=True, group="end-appointment", description="end-appointment")
     def _end(self, reason: EndReason, text: str) -> None:
         services, appointment = self._flow.services, self._flow.appointment
         try:

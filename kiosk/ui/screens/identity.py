@@ -139,7 +139,7 @@ class IdentityScreen(AppointmentScreen):
         self._set_busy(True, "Retour au dossier…")
         self._leave()
 
-    @work(thread=True, exclusive=True, group="identity")
+    @work(thread=True, exclusive=True, group="identity", description="identity")
     def _leave(self) -> None:
         try:
             self.flow.services.appointments.leave(self.flow.appointment)
@@ -172,7 +172,7 @@ class IdentityScreen(AppointmentScreen):
         self._set_busy(True, "Lecture de la MRZ…")
         self._read(typed)
 
-    @work(thread=True, exclusive=True, group="identity")
+    @work(thread=True, exclusive=True, group="identity", description="identity")
     def _read(self, typed: str) -> None:
         identity, appointment = self.flow.services.identity, self.flow.appointment
         try:
@@ -194,7 +194,7 @@ class IdentityScreen(AppointmentScreen):
             self._set_busy(True, "Contrôle de la pièce saisie…")
             self._check_manual(document)
 
-    @work(thread=True, exclusive=True, group="identity")
+    @work(thread=True, exclusive=True, group="identity", description="identity")
     def _check_manual(self, document: MrzData) -> None:
         try:
             report = self.flow.services.identity.check(self.flow.appointment, document)
@@ -269,7 +269,7 @@ class IdentityScreen(AppointmentScreen):
             self._set_busy(True, "Enregistrement…")
             self._record_photo(matches)
 
-    @work(thread=True, exclusive=True, group="identity")
+    @work(thread=True, exclusive=True, group="identity", description="identity")
     def _record_photo(self, matches: bool) -> None:
         try:
             self.flow.services.identity.confirm_photo(self.flow.appointment, matches)

@@ -120,7 +120,7 @@ class LockScreen(DeskOverlay[None]):
         password.clear_secret()
         self._unlock(login.value, secret)
 
-    @work(thread=True, exclusive=True, group="unlock")
+    @work(thread=True, exclusive=True, group="unlock", description="unlock")
     def _unlock(self, login: str, password: str) -> None:
         try:
             session = self._auth.unlock(self.locked, login, password)

@@ -79,7 +79,7 @@ class LoginScreen(Screen[None]):
         self.status.show("Vérification…", Kind.BUSY)
         self._check(login.value, password.value)
 
-    @work(thread=True, exclusive=True, group="login")
+    @work(thread=True, exclusive=True, group="login", description="login")
     def _check(self, login: str, password: str) -> None:
         try:
             session = self._auth.login(login, password)

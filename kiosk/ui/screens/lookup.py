@@ -131,7 +131,7 @@ class LookupScreen(Screen[None]):
             self._read_convocations(self._convocations, audit=not self._listed)
             self._listed = True
 
-    @work(thread=True, exclusive=True, group="convocations")
+    @work(thread=True, exclusive=True, group="convocations", description="convocations")
     def _read_convocations(self, service: ConvocationsService, *, audit: bool) -> None:
         try:
             found = list(service.todays(self.session, audit=audit))
@@ -200,7 +200,7 @@ class LookupScreen(Screen[None]):
         self.status.show("Recherche du dossier…", Kind.BUSY)
         self._search(raw)
 
-    @work(thread=True, exclusive=True, group="lookup")
+    @work(thread=True, exclusive=True, group="lookup", description="lookup")
     def _search(self, raw: str) -> None:
         try:
             dossier = self._lookup.lookup(self.session, raw)

@@ -135,7 +135,7 @@ class PersonaliseProgressScreen(AppointmentScreen):
         # (a blank one may have had none): it is found again through the dossier's run.
         self._personalise(relocate=self._attempts > 1 or self.run.pin_on_token)
 
-    @work(thread=True, exclusive=True, group="personalise")
+    @work(thread=True, exclusive=True, group="personalise", description="personalise")
     def _personalise(self, *, relocate: bool) -> None:
         services, appointment, run = self.flow.services, self.flow.appointment, self.run
         try:

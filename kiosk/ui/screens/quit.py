@@ -81,7 +81,7 @@ class QuitScreen(DeskOverlay[QuitChoice], ModalScreen[QuitChoice]):
         self.app.screen_change_signal.subscribe(self, lambda _screen: self._show())
         self._show()
 
-    @work(exclusive=True, group="quit-wait")
+    @work(exclusive=True, group="quit-wait", description="quit-wait")
     async def _wait_for(self, running: list[Worker[Any]]) -> None:
         await self.app.workers.wait_for_complete(running)
         self.waiting = False

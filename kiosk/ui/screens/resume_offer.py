@@ -113,7 +113,7 @@ class ResumeOfferScreen(ModalScreen[Resumed | None]):
         self.query_one("#resume-status", StatusLine).show("Réouverture du rendez-vous…", Kind.BUSY)
         self._open(end)
 
-    @work(thread=True, exclusive=True, group="resume")
+    @work(thread=True, exclusive=True, group="resume", description="resume")
     def _open(self, end: bool) -> None:
         try:
             appointment = self._resumption.resume(self._session, self.offered.reference)

@@ -194,7 +194,7 @@ class TokenInsertScreen(AppointmentScreen):
         self.token_status.show("Lecture du support…", Kind.BUSY)
         self._check(self._generation, reader, self.run.another, self.run.wipe)
 
-    @work(thread=True, exclusive=True, group="token-check")
+    @work(thread=True, exclusive=True, group="token-check", description="token-check")
     def _check(self, generation: int, reader: str, another: bool, wipe: bool) -> None:
         services, appointment = self.flow.services, self.flow.appointment
         try:
@@ -250,7 +250,7 @@ class TokenInsertScreen(AppointmentScreen):
             self.token_status.show("Retour à la recherche…", Kind.BUSY)
             self._leave()
 
-    @work(thread=True, exclusive=True, group="token-leave")
+    @work(thread=True, exclusive=True, group="token-leave", description="token-leave")
     def _leave(self) -> None:
         try:
             self.flow.services.appointments.leave(self.flow.appointment)
