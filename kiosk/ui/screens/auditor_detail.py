@@ -84,7 +84,7 @@ class AuditEventScreen(Screen[None]):
         self.query_one("#audit-detail").focus()
         self._load(self.seq)
 
-    @work(thread=True, exclusive=True, group="auditor-event")
+    @work(thread=True, exclusive=True, group="auditor-event", description="auditor-event")
     def _load(self, seq: int) -> None:
         try:
             event = self.browser.event(seq)

@@ -163,7 +163,7 @@ class AuditEventsScreen(Screen[None]):
     def action_back(self) -> None:
         self.app.pop_screen()
 
-    @work(thread=True, exclusive=True, group="auditor-page")
+    @work(thread=True, exclusive=True, group="auditor-page", description="auditor-page")
     def _load(self, filters: AuditFilters, offset: int) -> None:
         try:
             events, total = self.browser.page(filters, offset, PAGE)

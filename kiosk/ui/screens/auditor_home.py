@@ -78,7 +78,7 @@ class AuditorHomeScreen(Screen[None]):
         self.query_one("#integrity", StatusLine).show("vérification du journal…", Kind.BUSY)
         self._verify(self.browser)
 
-    @work(thread=True, exclusive=True, group="auditor-integrity")
+    @work(thread=True, exclusive=True, group="auditor-integrity", description="auditor-integrity")
     def _verify(self, browser: AuditBrowser) -> None:
         try:
             view: IntegrityView = browser.integrity()

@@ -91,7 +91,7 @@ class AuditStatsScreen(Screen[None]):
         self.query_one("#audit-stats").focus()
         self._count()
 
-    @work(thread=True, exclusive=True, group="auditor-stats")
+    @work(thread=True, exclusive=True, group="auditor-stats", description="auditor-stats")
     def _count(self) -> None:
         try:
             self.post_message(self.Counted(self.browser.stats()))
