@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
 )
 
+from kiosk.adapters.token.key_folder import load_key_description, load_pin_file, read_file
 from kiosk.domain.errors import ConfigError, StorageError
 
 DESCRIPTION = "ca.json"
@@ -96,22 +96,12 @@ def save(
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(_SETTING, f"fichier illisible ou absent : {path}") from exc
+    return read_file(path, _SETTING)
 
 
 def load_token_ref(folder: Path) -> CaTokenRef:
-    try:
-        description = json.loads(_read(folder / DESCRIPTION))
-        return CaTokenRef(
-            label=str(description["token_label"]),
-            serial=str(description["token_serial"]),
-            key_id=bytes.fromhex(description["key_id"]),
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(_SETTING, f"{DESCRIPTION} est mal formé") from exc
+    label, serial, key_id = load_key_description(folder / DESCRIPTION, _SETTING)
+    return CaTokenRef(label=label, serial=serial, key_id=key_id)
 
 
 def load_certificate(folder: Path, name: str) -> x509.Certificate:
@@ -123,11 +113,4 @@ def load_certificate(folder: Path, name: str) -> x509.Certificate:
 
 def load_pin(folder: Path) -> str:
     """The CA token PIN, refused if the file is open to group or others."""
-    path = folder / TOKEN_PIN
-    try:
-        mode = path.stat().st_mode
-    except OSError as exc:
-        raise ConfigError(_SETTING, f"fichier du code PIN absent : {path}") from exc
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise ConfigError(_SETTING, f"{path} doit être lisible par son seul propriétaire (0600)")
-    return _read(path).decode("utf-8").strip()
+    return load_pin_file(folder / TOKEN_PIN, _SETTING)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from kiosk.adapters.crypto.checkpoint_keys import EcdsaP256CheckpointVerifier
+from kiosk.adapters.token.key_folder import load_key_description, load_pin_file, read_file
 from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
 from kiosk.adapters.token.token_keys import public_key_from_spki
 from kiosk.domain.errors import ConfigError, DeviceError, KioskError, StorageError
@@ -69,10 +69,7 @@ def _write(path: Path, data: bytes, mode: int) -> None:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(_SETTING, f"fichier illisible ou absent : {path}") from exc
+    return read_file(path, _SETTING)
 
 
 def has_audit_key(folder: Path) -> bool:
@@ -118,27 +115,13 @@ def _p256(spki: bytes) -> ec.EllipticCurvePublicKey:
 
 
 def load_key_ref(folder: Path) -> AuditKeyRef:
-    try:
-        description = json.loads(_read(folder / DESCRIPTION))
-        return AuditKeyRef(
-            label=str(description["token_label"]),
-            serial=str(description["token_serial"]),
-            key_id=bytes.fromhex(description["key_id"]),
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(_SETTING, f"{DESCRIPTION} est mal formé") from exc
+    label, serial, key_id = load_key_description(folder / DESCRIPTION, _SETTING)
+    return AuditKeyRef(label=label, serial=serial, key_id=key_id)
 
 
 def load_pin(folder: Path) -> str:
     """The audit token's PIN, refused if the file is open to group or others."""
-    path = folder / TOKEN_PIN
-    try:
-        mode = path.stat().st_mode
-    except OSError as exc:
-        raise ConfigError(_SETTING, f"fichier du code PIN absent : {path}") from exc
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise ConfigError(_SETTING, f"{path} doit être lisible par son seul propriétaire (0600)")
-    return _read(path).decode("utf-8").strip()
+    return load_pin_file(folder / TOKEN_PIN, _SETTING)
 
 
 def load_audit_verifier(folder: Path, key_name: str) -> EcdsaP256CheckpointVerifier:
