@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.report import Sample, line, timed_each
 from kiosk.adapters.db.engine import make_engine
-from kiosk.adapters.db.migrate import upgrade
+from kiosk.adapters.db.migrate import head_revision, upgrade
 from kiosk.adapters.db.uow import SqlUnitOfWorkFactory
 from kiosk.domain import withdrawal
 from kiosk.domain.model import Role
@@ -37,7 +37,10 @@ def _build(path: Path, size: int, codes: list[str]) -> None:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("INSERT INTO offices VALUES ('BREST', 'CCI Bretagne Ouest', 'Brest', '1 place')")
-    conn.execute("INSERT INTO products VALUES ('P1', 'Certificat RGS** 3 ans', 3, 'rsa2048')")
+    conn.execute(
+        "INSERT INTO products (code, label, validity_years, key_algorithm)"
+        " VALUES ('P1', 'Certificat RGS** 3 ans', 3, 'rsa2048')"
+    )
     sampled = {i * (size // len(codes)): code for i, code in enumerate(codes)}
     batch = 50_000
     for start in range(0, size, batch):
@@ -90,8 +93,9 @@ def _build(path: Path, size: int, codes: list[str]) -> None:
 
 def run(folder: Path, size: int = 1_000_000) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"lookup-{size}.db"
-    codes_file = folder / f"lookup-{size}.codes"
+    # Named by schema revision: a database kept from an older schema is built again.
+    path = folder / f"lookup-{size}-{head_revision()}.db"
+    codes_file = path.with_suffix(".codes")
     if not path.exists() or not codes_file.exists():
         codes = [withdrawal.generate() for _ in range(SAMPLES)]
         print(f"(building {size:,} dossiers in {path} once…)", flush=True)
@@ -111,7 +115,14 @@ def run(folder: Path, size: int = 1_000_000) -> None:
 
     floor = timed_each(bare, hashes)
 
-    engine = make_engine(f"sqlite:///{path}")
+    title = f"{size:,} dossiers, SQLite (WAL, synchronous FULL)"
+    measure_kiosk_lookups(f"sqlite:///{path}", typed, floor, title)
+    raw.close()
+
+
+def measure_kiosk_lookups(url: str, typed: list[str], floor: Sample, title: str) -> None:
+    """The repository read and the whole lookup service on ``url``, beside ``floor``."""
+    engine = make_engine(url)
     uow = SqlUnitOfWorkFactory(engine, site="BREST", kiosk_id="bench")
 
     def read(code: str) -> None:
@@ -125,7 +136,7 @@ def run(folder: Path, size: int = 1_000_000) -> None:
     def lookup(code: str) -> None:
         service.lookup(session, code)
 
-    print(f"-- lookup by withdrawal number, {size:,} dossiers, SQLite (WAL, synchronous FULL)")
+    print(f"-- lookup by withdrawal number, {title}")
     line(
         "repository read (hash + dossier + questions)",
         timed_each(read, typed),
@@ -134,5 +145,4 @@ def run(folder: Path, size: int = 1_000_000) -> None:
     )
     measured: Sample = timed_each(lookup, typed[:500])
     line("lookup service (read + audit event + commit)", measured, "bare SELECT", floor)
-    raw.close()
     engine.dispose()

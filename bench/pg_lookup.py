@@ -17,14 +17,10 @@ from pathlib import Path
 import psycopg
 
 from bench import pg
-from bench.report import Sample, line, timed_each
-from kiosk.adapters.db.engine import make_engine
+from bench.lookup import measure_kiosk_lookups
+from bench.report import timed_each
 from kiosk.adapters.db.migrate import upgrade
-from kiosk.adapters.db.uow import SqlUnitOfWorkFactory
 from kiosk.domain import withdrawal
-from kiosk.domain.model import Role
-from kiosk.services.auth import AgentSession
-from kiosk.services.lookup import LookupService
 from tests.integration.pg_env import PostgresServer
 
 SECRET = bytes.fromhex("6b" * 32)
@@ -107,27 +103,5 @@ def _measure(url: str, codes_file: Path, size: int) -> None:
 
         floor = timed_each(bare, hashes)
 
-    engine = make_engine(url)
-    uow = SqlUnitOfWorkFactory(engine, site="BREST", kiosk_id="bench")
-
-    def read(code: str) -> None:
-        with uow() as tx:
-            found = tx.dossiers.find_by_code_hash(withdrawal.keyed_hash(SECRET, code))
-        assert found is not None
-
-    session = AgentSession("bench", "Bench", Role.AGENT, "BREST")
-    service = LookupService(uow, SECRET)
-
-    def lookup(code: str) -> None:
-        service.lookup(session, code)
-
-    print(f"-- lookup by withdrawal number, {size:,} dossiers, PostgreSQL (local, durable)")
-    line(
-        "repository read (hash + dossier + questions)",
-        timed_each(read, typed),
-        "bare SELECT",
-        floor,
-    )
-    measured: Sample = timed_each(lookup, typed[:500])
-    line("lookup service (read + audit event + commit)", measured, "bare SELECT", floor)
-    engine.dispose()
+    title = f"{size:,} dossiers, PostgreSQL (local, durable)"
+    measure_kiosk_lookups(url, typed, floor, title)
