@@ -84,7 +84,7 @@ async def test_revocation_answers_and_questions_are_never_shown(tmp_path: Path) 
 
 
 @run_async
-async def test_a_delivered_dossier_says_it_cannot_be_delivered_and_shows_its_delegate(
+async def test_a_delivered_dossier_offers_the_unblock_and_the_revocation_not_a_delivery(
     tmp_path: Path,
 ) -> None:
     app, world = real_app(tmp_path)
@@ -92,7 +92,9 @@ async def test_a_delivered_dossier_says_it_cannot_be_delivered_and_shows_its_del
         await log_in(pilot)
         await look_up(pilot, world.code(REF_DELIVERED))
 
-        assert "État : Remis — remise impossible dans cet état" in screen_text(app)
+        shown = " ".join(screen_text(app).split())  # the banner wraps at 80 columns
+        assert "État : Remis — déblocage du PIN ou révocation possibles" in shown
+        assert app.screen.check_action("start_appointment", ("delivery",)) is False
         assert _section(pilot, "sec-delegate") == {
             "Nom": "Annaïg TANGUY",
             "Qualité": "Responsable administrative",

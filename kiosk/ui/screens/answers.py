@@ -24,10 +24,10 @@ from kiosk.domain.errors import KioskError
 from kiosk.services.answers import AnswerResult
 from kiosk.services.appointment import EndReason
 from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow, ended_notice
+from kiosk.ui.journeys import after_answers
 from kiosk.ui.safe_text import neutralise
 from kiosk.ui.screens.appointment_screen import END_APPOINTMENT, AppointmentScreen
 from kiosk.ui.screens.holder_cue import back_to_lookup_after, hand_back_to_agent
-from kiosk.ui.screens.token_insert import TokenInsertScreen
 from kiosk.ui.widgets.progress_header import Step
 from kiosk.ui.widgets.secret_input import SecretInput
 from kiosk.ui.widgets.status_line import Kind, StatusLine
@@ -138,7 +138,7 @@ class AnswersScreen(AppointmentScreen):
         app, flow = self.app, self.flow
         if result.ok:
             hand_back_to_agent(
-                app, "Réponses exactes. Merci.", lambda: app.switch_screen(TokenInsertScreen(flow))
+                app, "Réponses exactes. Merci.", lambda: app.switch_screen(after_answers(flow))
             )
         elif result.appointment_over and message.end_error is None:
             label = EndReason.ANSWERS_FAILED.label

@@ -31,7 +31,7 @@ class AppointmentScreen(Screen[None]):
         self.proposed_end: EndReason | None = None
 
     def progress_header(self) -> ProgressHeader:
-        return ProgressHeader(self.STEP)
+        return ProgressHeader(self.STEP, self.flow.appointment.purpose)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action == "end_appointment" and self.flow.appointment.ended)

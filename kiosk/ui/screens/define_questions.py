@@ -27,9 +27,9 @@ from kiosk.domain.answers import (
 )
 from kiosk.domain.errors import KioskError
 from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow
+from kiosk.ui.journeys import after_answers
 from kiosk.ui.screens.appointment_screen import END_APPOINTMENT, AppointmentScreen
 from kiosk.ui.screens.holder_cue import hand_back_to_agent
-from kiosk.ui.screens.token_insert import TokenInsertScreen
 from kiosk.ui.widgets.choice import Choice, in_choice
 from kiosk.ui.widgets.progress_header import Step
 from kiosk.ui.widgets.secret_input import SecretInput
@@ -189,7 +189,7 @@ class DefineQuestionsScreen(AppointmentScreen):
         hand_back_to_agent(
             app,
             "Vos questions sont enregistrées. Merci.",
-            lambda: app.switch_screen(TokenInsertScreen(flow)),
+            lambda: app.switch_screen(after_answers(flow)),
         )
 
     @on(Refused)

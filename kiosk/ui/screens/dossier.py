@@ -4,8 +4,11 @@ Every value that came from an import is shown through ``safe_text``: as the char
 stored, never as markup or terminal control. Revocation answers are never shown, only how
 many questions are on file.
 
-F5 starts the appointment (the service says, in French, when the dossier's state does
-not allow it); an administrator may unlock a dossier locked by wrong answers.
+F5 starts the delivery (the service says, in French, when the dossier's state does not
+allow it). A delivered dossier offers instead the holder's other journeys: F6 unblocks the
+token's PIN, F7 revokes the certificate (``docs/desk-journeys.md``); each is an
+appointment of its own, with the same identity check and answers. An administrator may
+unlock a dossier locked by wrong answers.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.dossier_state import DELIVERABLE, DossierState
 from kiosk.domain.errors import KioskError
 from kiosk.domain.model import Dossier, Person, Role
@@ -51,9 +55,12 @@ def _plain(value: str) -> Text:
 
 def state_banner(dossier: Dossier) -> Text:
     """``CS-2026-000123 — État : Convoqué — remise possible``: the state in words."""
-    verdict = (
-        "remise possible" if dossier.state in DELIVERABLE else "remise impossible dans cet état"
-    )
+    if dossier.state is DossierState.DELIVERED:
+        verdict = "déblocage du PIN ou révocation possibles"
+    elif dossier.state in DELIVERABLE:
+        verdict = "remise possible"
+    else:
+        verdict = "remise impossible dans cet état"
     return Text.assemble(
         ("Dossier ", "bold"),
         safe_text(dossier.reference, style="bold"),
@@ -125,7 +132,9 @@ def _revocation_rows(dossier: Dossier) -> list[Row]:
 class DossierScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Retour"),
-        Binding("f5", "start_appointment", "Commencer la remise"),
+        Binding("f5", "start_appointment('delivery')", "Commencer la remise"),
+        Binding("f6", "start_appointment('pin_unblock')", "Débloquer le PIN"),
+        Binding("f7", "start_appointment('revocation')", "Révoquer"),
         Binding("f8", "unlock_answers", "Déverrouiller les réponses"),
         Binding("f10", "logout", "Déconnexion"),
         Binding("ctrl+l", "logout", "Déconnexion", show=False),
@@ -192,24 +201,40 @@ class DossierScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "unlock_answers":
             return self._session.role is Role.ADMIN and self.dossier.answers_locked
+        if action == "start_appointment":
+            return self._offers(Purpose(str(parameters[0])))
         return True
+
+    def _offers(self, purpose: Purpose) -> bool:
+        """A delivered dossier offers the unblock and the revocation (when this kiosk can
+        do them), any other dossier the delivery."""
+        delivered = self.dossier.state is DossierState.DELIVERED
+        if purpose is Purpose.DELIVERY:
+            return not delivered
+        services = services_of(self.app)
+        available = (
+            services.pin_unblock if purpose is Purpose.PIN_UNBLOCK else services.desk_revocation
+        )
+        return delivered and available is not None
 
     def action_back(self) -> None:
         self.dismiss()
 
     # Appointment
 
-    def action_start_appointment(self) -> None:
-        if self._busy:
+    def action_start_appointment(self, purpose: str = Purpose.DELIVERY.value) -> None:
+        chosen = Purpose(purpose)
+        if self._busy or not self._offers(chosen):
             return
         self._busy = True
-        self.show_status("Ouverture du rendez-vous…", Kind.BUSY)
-        self._open()
+        self.show_status(f"Ouverture du rendez-vous ({chosen.label.lower()})…", Kind.BUSY)
+        self._open(chosen)
 
     @work(thread=True, exclusive=True, group="dossier", description="dossier")
-    def _open(self) -> None:
+    def _open(self, purpose: Purpose) -> None:
         try:
-            appointment = services_of(self.app).appointments.open(self._session, self.dossier)
+            appointments = services_of(self.app).appointments
+            appointment = appointments.open(self._session, self.dossier, purpose=purpose)
         except KioskError as exc:
             self.post_message(self.Refused(exc.message))
         except Exception:
