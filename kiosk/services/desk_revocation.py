@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.audit import AuditDraft, Outcome
@@ -62,6 +63,9 @@ class DeskRevocation:
     published: bool  # the CA revoked it (the embedded CA has published its CRL)
     problem: str | None  # French: why it is not published yet (the back office will)
     receipt: DeskReceipt
+    pdf: Path | None = None  # the attestation's PDF, when one was written
+    print_job: str | None = None
+    problems: tuple[str, ...] = ()  # French: what went wrong with the paper; the act stands
 
 
 class DeskRevocationService:

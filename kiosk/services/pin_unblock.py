@@ -16,6 +16,7 @@ ends the appointment. Keys and certificate stay on the token.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.audit import AuditDraft, Outcome
@@ -42,6 +43,9 @@ from kiosk.services.transactions import in_transaction
 class PinUnblocked:
     token_serial: str
     receipt: DeskReceipt
+    pdf: Path | None = None  # the attestation's PDF, when one was written
+    print_job: str | None = None
+    problems: tuple[str, ...] = ()  # French: what went wrong with the paper; the act stands
 
 
 class PinUnblockService:
