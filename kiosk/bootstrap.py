@@ -6,7 +6,6 @@ receive ready services.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from kiosk.adapters.clock import SystemClock
@@ -16,7 +15,7 @@ from kiosk.adapters.db.uow import SqlUnitOfWorkFactory
 from kiosk.adapters.reader.simulated_reader import SimulatedReader
 from kiosk.adapters.token.environment import use_softhsm_conf
 from kiosk.config import Settings
-from kiosk.domain.errors import ConfigError, KioskError
+from kiosk.domain.errors import KioskError
 from kiosk.domain.personalisation_ports import IssuancePolicy
 from kiosk.domain.reader_ports import ReaderPort
 from kiosk.services.answers import AnswersService
@@ -54,21 +53,19 @@ def make_personalisation(
 ) -> PersonalisationService:
     """Token, CA, escrow and checks; raises a KioskError saying what is missing."""
     from kiosk.adapters.ca.checks import X509CertificateChecker
-    from kiosk.adapters.ca.embedded_ca import EmbeddedCA
     from kiosk.adapters.crypto.escrow import RsaOaepEscrow
     from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
+    from kiosk.bootstrap_ca import make_certificate_authority
 
     use_softhsm_conf(settings.softhsm_conf)
     pki = settings.pki_settings
-    if not (pki.ca_folder / "ca.json").exists():
-        raise ConfigError("ca_folder", f"aucune autorité de certification dans {pki.ca_folder}")
-    ca = EmbeddedCA.load(pki.ca_folder, module_path=settings.pkcs11_module, clock=clock)
+    authority = make_certificate_authority(settings, clock)  # embedded or CMP, as configured
     tokens = Pkcs11TokenAdapter(settings.pkcs11_module)
     return PersonalisationService(
         uow,
         tokens,
-        ca,
-        X509CertificateChecker([ca.chain()[-1]]),
+        authority.issuing,
+        X509CertificateChecker(authority.trust_anchors),
         RsaOaepEscrow.from_file(pki.escrow_public_key),
         IssuancePolicy(pki.policy_oid, pki.crl_url, pki.ca_issuers_url, pki.ocsp_url),
         clock,
@@ -108,18 +105,13 @@ def make_desk_journeys(
     """Renewal, PIN unblock and revocation at the desk. The embedded CA revokes and
     publishes its CRL; the SO PIN comes from the back office's key when one is
     configured (demo: the key ``kiosk demo init`` put beside the home)."""
-    from kiosk.adapters.ca.embedded_ca import EmbeddedCA
     from kiosk.adapters.crypto.so_pin_recovery import EscrowSoPinRecovery
     from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
+    from kiosk.bootstrap_ca import make_certificate_authority
     from kiosk.demo_pki import back_office_folder
 
     pki = settings.pki_settings
-    authority = EmbeddedCA.load(
-        pki.ca_folder,
-        module_path=settings.pkcs11_module,
-        clock=clock,
-        crl_validity=timedelta(days=pki.crl_next_update_days),
-    )
+    authority = make_certificate_authority(settings, clock).revocation
     key = pki.back_office_key
     demo_key = back_office_folder(settings.home) / "so-pin-escrow.key.pem"
     if key is None and demo_key.exists():

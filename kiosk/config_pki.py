@@ -35,10 +35,22 @@ class CmpSettings:
     """Seconds to wait for one CMP answer."""
     total_timeout: int = 30
     """Seconds for a whole CMP transaction, polling included."""
+    issued_folder: Path | None = None
+    """Where the kiosk keeps a copy of each certificate the CA returned (public data): a
+    revocation over CMP names the certificate itself, and the caller may not have it."""
+    openssl: str = "openssl"
+    """The OpenSSL 3 program whose ``openssl cmp`` client talks to the CA."""
 
     @property
-    def complete(self) -> bool:
-        return bool(self.server and self.reference and self.secret_file and self.ca_chain)
+    def missing(self) -> list[str]:
+        """The settings without which the CMP backend cannot run (kiosk.toml names)."""
+        required = (
+            ("cmp_server", self.server),
+            ("cmp_ref", self.reference),
+            ("cmp_secret_file", self.secret_file),
+            ("cmp_ca_chain", self.ca_chain),
+        )
+        return [name for name, value in required if not value]
 
 
 @dataclass(frozen=True)
@@ -107,12 +119,11 @@ def load_pki(get: Getter, home: Path) -> PkiSettings:
         ca_chain=path_or_none("cmp_ca_chain"),
         message_timeout=bounded_int("KIOSK_CMP_MSG_TIMEOUT", get("cmp_msg_timeout", 10), 1, 600),
         total_timeout=bounded_int("KIOSK_CMP_TOTAL_TIMEOUT", get("cmp_total_timeout", 30), 1, 600),
+        issued_folder=Path(get("cmp_issued_folder", home / "cmp" / "issued")),
+        openssl=get("cmp_openssl", "openssl"),
     )
-    if backend == "cmp" and not cmp.complete:
-        raise ConfigError(
-            "KIOSK_CA_BACKEND",
-            "avec « cmp », cmp_server, cmp_ref, cmp_secret_file et cmp_ca_chain sont requis",
-        )
+    # An incomplete CMP section is not refused here: the desk still starts, and says
+    # that the token step is unavailable and why (kiosk.bootstrap_ca).
     return PkiSettings(
         ca_folder=Path(get("ca_folder", home / "ca")),
         escrow_public_key=Path(get("escrow_public_key", home / "escrow" / "so-pin-escrow.pub.pem")),
