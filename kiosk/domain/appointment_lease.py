@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from kiosk.domain.errors import StateError
 from kiosk.domain.ports import UnitOfWork
 
 OFFICES_TZ = ZoneInfo("Europe/Paris")
@@ -129,3 +130,22 @@ class LeaseUnitOfWork(UnitOfWork, Protocol):
 
 class LeaseUnitOfWorkFactory(Protocol):
     def __call__(self) -> LeaseUnitOfWork: ...
+
+
+def ensure_not_held_elsewhere(leases: AppointmentLeases, dossier_ref: str, now: datetime) -> None:
+    """Refuse to act on a dossier whose appointment another kiosk holds (a dossier without
+    any open appointment is not refused: the caller's own checks apply)."""
+    held = leases.open_for(dossier_ref)
+    if held is not None and held.kiosk != leases.kiosk_id:
+        raise StateError(held.held_elsewhere(now))
+
+
+def close_own_lease(
+    leases: AppointmentLeases, dossier_ref: str, end: LeaseEnd, at: datetime
+) -> Lease | None:
+    """Close this kiosk's open claim on the dossier, if it has one."""
+    held = leases.open_for(dossier_ref)
+    if held is None or held.kiosk != leases.kiosk_id:
+        return None
+    leases.close(held.id, end, at)
+    return held

@@ -1,9 +1,8 @@
 """An appointment at the desk: one holder, one dossier, one agent, from lookup to its end.
 
-The appointment is what the guided flow carries from step to step. Each step's service
-checks that the previous ones passed, so a screen cannot skip the identity check or the
-answers. Ending an appointment (refusal, abort) sets the dossier state and writes the
-audit event in one transaction.
+The appointment's state (``kiosk.services.appointment_state``) is what the guided flow
+carries from step to step; this service opens and ends it. Ending an appointment
+(refusal, abort) sets the dossier state and writes the audit event in one transaction.
 
 Opening an appointment claims the dossier for this kiosk (``kiosk.domain.appointment_lease``):
 another kiosk sharing the database is refused and told who holds it, until the
@@ -20,139 +19,41 @@ an appointment that is not a delivery leaves the dossier's state as it is.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from enum import StrEnum
 
 from kiosk.domain.appointment_lease import (
     DEFAULT_STALE_AFTER,
     OFFICES_TZ,
-    AppointmentLeases,
     Lease,
     LeaseEnd,
     LeaseUnitOfWork,
     LeaseUnitOfWorkFactory,
     Purpose,
+    close_own_lease,
+    ensure_not_held_elsewhere,
 )
 from kiosk.domain.audit import AuditDraft, Outcome
-from kiosk.domain.dossier_state import DELIVERABLE, DossierState, transition
+from kiosk.domain.dossier_state import DossierState, transition
 from kiosk.domain.errors import AuthError, NotFoundError, StateError
-from kiosk.domain.identity import IdentityReport
 from kiosk.domain.model import Dossier, Role
 from kiosk.domain.ports import Clock
+from kiosk.services.appointment_state import LOST, Appointment, EndReason, require_receivable
 from kiosk.services.auth import AgentSession
 from kiosk.services.transactions import in_transaction
 
+# The names the journeys' services and the screens import from here.
+__all__ = [
+    "LOST",
+    "RELEASE_NEEDS_ADMIN",
+    "Appointment",
+    "AppointmentService",
+    "EndReason",
+    "close_own_lease",
+    "ensure_not_held_elsewhere",
+    "require_receivable",
+]
 
-class EndReason(StrEnum):
-    HOLDER_ABSENT = "holder_absent"
-    DOCUMENT_REFUSED = "document_refused"
-    ANSWERS_FAILED = "answers_failed"
-    TOKEN_DEFECTIVE = "token_defective"  # noqa: S105 - a reason code, not a secret
-    HOLDER_DECLINES = "holder_declines"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return _REASON_LABELS[self]
-
-
-_REASON_LABELS = {
-    EndReason.HOLDER_ABSENT: "Titulaire absent",
-    EndReason.DOCUMENT_REFUSED: "Pièce d'identité refusée",
-    EndReason.ANSWERS_FAILED: "Réponses aux questions de révocation incorrectes",
-    EndReason.TOKEN_DEFECTIVE: "Support défectueux",
-    EndReason.HOLDER_DECLINES: "Le titulaire renonce",
-    EndReason.OTHER: "Autre motif",
-}
-
-
-@dataclass
-class Appointment:
-    """The state of one appointment, held by the flow (not by the screens)."""
-
-    session: AgentSession
-    dossier: Dossier
-    started_at: datetime
-    identity_passed: bool = False
-    photo_confirmed: bool = False
-    answers_passed: bool = False
-    answer_failures: int = 0
-    answers_defined_at_desk: bool = False
-    identity_report: IdentityReport | None = None  # the passing check, for the receipt
-    ended: bool = False
-    notes: list[str] = field(default_factory=list)
-    lease_id: int | None = None  # this kiosk's claim on the dossier (None: not claimed)
-    purpose: Purpose = Purpose.DELIVERY
-
-    @property
-    def reference(self) -> str:
-        return self.dossier.reference
-
-    def require_open(self) -> None:
-        if self.ended:
-            raise StateError("Ce rendez-vous est terminé : recherchez à nouveau le dossier.")
-
-    def require_identity(self) -> None:
-        self.require_open()
-        if not (self.identity_passed and self.photo_confirmed):
-            raise StateError("L'identité du titulaire doit d'abord être vérifiée.")
-
-    def require_checks(self, purpose: Purpose) -> None:
-        """An appointment opened for ``purpose`` whose identity check and revocation
-        answers have passed: what every journey needs before it acts."""
-        if self.purpose is not purpose:
-            raise StateError(
-                f"Ce rendez-vous a été ouvert pour « {self.purpose.label} », pas pour "
-                f"« {purpose.label} » : ouvrez le dossier pour cette démarche."
-            )
-        self.require_identity()
-        if not self.answers_passed:
-            raise StateError("Les questions de révocation doivent d'abord être validées.")
-
-
-LOST = (
-    "Ce rendez-vous n'est plus ouvert à ce kiosque : le dossier a été libéré ou repris "
-    "ailleurs. Recherchez à nouveau le dossier."
-)
 RELEASE_NEEDS_ADMIN = "Seul un administrateur peut libérer un dossier en cours de remise."
-
-
-def _require_deliverable(dossier: Dossier) -> None:
-    if dossier.state not in DELIVERABLE:
-        raise StateError(
-            f"Ce dossier est à l'état « {dossier.state.label} » : aucune remise n'est possible."
-        )
-
-
-def require_receivable(dossier: Dossier, purpose: Purpose) -> None:
-    """A delivery needs a dossier still to deliver; the other journeys a delivered one."""
-    if purpose is Purpose.DELIVERY:
-        _require_deliverable(dossier)
-    elif dossier.state is not DossierState.DELIVERED:
-        raise StateError(
-            f"Ce dossier est à l'état « {dossier.state.label} » : « {purpose.label} » n'est "
-            "possible que pour un certificat remis et en service."
-        )
-
-
-def ensure_not_held_elsewhere(leases: AppointmentLeases, dossier_ref: str, now: datetime) -> None:
-    """Refuse to act on a dossier whose appointment another kiosk holds (a dossier without
-    any open appointment is not refused: the caller's own checks apply)."""
-    held = leases.open_for(dossier_ref)
-    if held is not None and held.kiosk != leases.kiosk_id:
-        raise StateError(held.held_elsewhere(now))
-
-
-def close_own_lease(
-    leases: AppointmentLeases, dossier_ref: str, end: LeaseEnd, at: datetime
-) -> Lease | None:
-    """Close this kiosk's open claim on the dossier, if it has one."""
-    held = leases.open_for(dossier_ref)
-    if held is None or held.kiosk != leases.kiosk_id:
-        return None
-    leases.close(held.id, end, at)
-    return held
 
 
 class AppointmentService:
