@@ -18,14 +18,20 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
 
+from kiosk.domain.audit import AuditEvent
+from kiosk.domain.certificate_revocation import normalised_serial
 from kiosk.domain.errors import IntegrityError, ValidationError
-from kiosk.domain.receipt_text import fr_datetime
+from kiosk.domain.receipt import REFERENCE
+from kiosk.domain.receipt_text import ReceiptRow, ReceiptSection, fr_datetime, paris_time
 from kiosk.domain.siren import format_siren
 
 DESK_RECEIPT_FORMAT = "KIOSK-ACTE1"
 _SERIAL_HEX = re.compile(r"[0-9a-f]{1,64}")
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_SEQ = re.compile(r"[0-9]{1,18}")
 
 
 class DeskAct(StrEnum):
@@ -37,6 +43,15 @@ class DeskAct(StrEnum):
         if self is DeskAct.PIN_UNBLOCK:
             return "Attestation de déblocage du code PIN d'un support de certificat"
         return "Attestation de révocation d'un certificat électronique au guichet"
+
+    @property
+    def sealing_event(self) -> str:
+        """The audit event that records the attestation's digest."""
+        return "pin.unblocked" if self is DeskAct.PIN_UNBLOCK else "dossier.revoked"
+
+    @property
+    def file_word(self) -> str:
+        return "deblocage-pin" if self is DeskAct.PIN_UNBLOCK else "revocation"
 
 
 @dataclass(frozen=True)
@@ -163,3 +178,128 @@ def desk_receipt_lines(receipt: DeskReceipt) -> list[tuple[str, str]]:
         ("Condensat de l'attestation", receipt.digest.hex()),
     ]
     return lines
+
+
+class DeskReceiptRenderer(Protocol):
+    def render(self, receipt: DeskReceipt, folder: Path) -> Path:
+        """Write the attestation's document into ``folder`` atomically; return its path.
+
+        Raises StorageError if it cannot be stored (nothing partial is left), DeviceError
+        if the renderer itself cannot work (font missing)."""
+        ...
+
+
+def desk_receipt_file_stem(receipt: DeskReceipt) -> str:
+    """``<reference>-<act>-<yyyymmdd-HHMMSS>`` in Paris time: no secret in a file name."""
+    core = receipt.core
+    return f"{core.reference}-{core.act.file_word}-{paris_time(core.done_at):%Y%m%d-%H%M%S}"
+
+
+_MONO_LABELS = frozenset(
+    {"Certificat (n° de série)", "Support (n° de série)", "Empreinte", "Condensat de l'attestation"}
+)
+
+
+def desk_receipt_sections(receipt: DeskReceipt) -> list[ReceiptSection]:
+    """``desk_receipt_lines`` after its heading, grouped under their section titles; hex
+    values an auditor compares character by character are marked ``mono``."""
+    sections: list[ReceiptSection] = []
+    title, rows = "", list[ReceiptRow]()
+    for label, value in desk_receipt_lines(receipt)[1:]:
+        if value:
+            rows.append(ReceiptRow(label, value, label in _MONO_LABELS))
+            continue
+        if title:
+            sections.append(ReceiptSection(title, tuple(rows)))
+        title, rows = label, []
+    if title:
+        sections.append(ReceiptSection(title, tuple(rows)))
+    return sections
+
+
+@dataclass(frozen=True)
+class DeskReceiptQr:
+    """The facts an attestation's QR code carries."""
+
+    act: DeskAct
+    reference: str
+    audit_seq: int
+    audit_hash: str
+    digest: str
+    certificate_serial: str
+
+    def text(self) -> str:
+        return "|".join(
+            (
+                DESK_RECEIPT_FORMAT,
+                self.act.value,
+                self.reference,
+                str(self.audit_seq),
+                self.audit_hash,
+                self.digest,
+                self.certificate_serial,
+            )
+        )
+
+
+def desk_qr_payload(receipt: DeskReceipt) -> str:
+    """``KIOSK-ACTE1|act|ref|seq|event hash|attestation digest|certificate serial``."""
+    core = receipt.core
+    return DeskReceiptQr(
+        core.act,
+        core.reference,
+        receipt.audit_seq,
+        receipt.audit_hash,
+        receipt.digest.hex(),
+        core.certificate_serial,
+    ).text()
+
+
+def parse_desk_qr(text: str) -> DeskReceiptQr:
+    """Read a scanned code; ValidationError (French) on anything but an attestation's."""
+    parts = text.strip().split("|")
+    acts = {act.value: act for act in DeskAct}
+    if len(parts) != 7 or parts[0] != DESK_RECEIPT_FORMAT or parts[1] not in acts:
+        raise ValidationError("Ce code QR n'est pas celui d'une attestation du kiosque.")
+    _, act, reference, seq, audit_hash, digest, serial = parts
+    if not REFERENCE.fullmatch(reference):
+        raise ValidationError("Code QR de l'attestation illisible : référence invalide.")
+    if not _SEQ.fullmatch(seq) or int(seq) < 1:
+        raise ValidationError("Code QR de l'attestation illisible : numéro d'événement invalide.")
+    if not (_SHA256_HEX.fullmatch(audit_hash) and _SHA256_HEX.fullmatch(digest)):
+        raise ValidationError("Code QR de l'attestation illisible : empreinte invalide.")
+    if not _SERIAL_HEX.fullmatch(serial):
+        raise ValidationError("Code QR de l'attestation illisible : numéro de série invalide.")
+    return DeskReceiptQr(acts[act], reference, int(seq), audit_hash, digest, serial)
+
+
+def check_desk_qr_against_event(qr: DeskReceiptQr, event: AuditEvent) -> None:
+    """IntegrityError unless ``event`` (from a verified chain) is the one the code names."""
+    details = event.details
+    mismatches = [
+        label
+        for label, ok in (
+            ("numéro d'événement", event.seq == qr.audit_seq),
+            ("empreinte d'événement", event.hash == qr.audit_hash),
+            ("acte", event.event_type == qr.act.sealing_event),
+            ("dossier", event.dossier_ref == qr.reference),
+            ("condensat de l'attestation", details.get("receipt_digest") == qr.digest),
+            ("certificat", _same_serial(details.get("certificate_serial"), qr.certificate_serial)),
+        )
+        if not ok
+    ]
+    if mismatches:
+        raise IntegrityError(
+            f"L'attestation {qr.reference} ne correspond pas au journal d'audit : "
+            f"{', '.join(mismatches)}."
+        )
+
+
+def _same_serial(recorded: object, serial: str) -> bool:
+    """The event records the serial as the delivery stored it (leading zeros kept)."""
+    if not isinstance(recorded, str):
+        return False
+    try:
+        return normalised_serial(recorded) == serial
+    except ValidationError:
+        return False

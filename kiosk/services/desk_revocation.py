@@ -12,6 +12,8 @@ and the ``revocation.confirmed`` event. Then the CA port revokes it (the embedde
 publishes a new CRL at once); a CA that cannot be reached leaves the confirmed request
 for the back office, and the attestation says the publication is to come. The act ends
 with ``dossier.revoked``, which seals the attestation's digest and ends the appointment.
+Then the attestation's PDF is written and printed (``desk_paper``): a failure there is
+one of ``problems``, the revocation stands.
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ from kiosk.domain.certificate_revocation import (
     reasons_for,
 )
 from kiosk.domain.desk_ports import DeskUnitOfWork, DeskUnitOfWorkFactory
-from kiosk.domain.desk_receipt import DeskAct, DeskReceipt
+from kiosk.domain.desk_receipt import DeskAct, DeskReceipt, DeskReceiptRenderer
 from kiosk.domain.dossier_state import DossierState, transition
 from kiosk.domain.errors import KioskError, StateError, ValidationError
 from kiosk.domain.ports import Clock
+from kiosk.domain.receipt import Printer
 from kiosk.domain.token_register import TokenState
 from kiosk.services.appointment import Appointment
 from kiosk.services.desk_acts import (
@@ -43,6 +46,7 @@ from kiosk.services.desk_acts import (
     require_held,
     seal,
 )
+from kiosk.services.desk_paper import Paper, attestation_paper
 from kiosk.services.token_register import change_state
 from kiosk.services.transactions import in_transaction
 
@@ -77,12 +81,16 @@ class DeskRevocationService:
         kiosk_id: str,
         *,
         qualified: bool = True,
+        renderer: DeskReceiptRenderer | None = None,
+        printer: Printer | None = None,
+        receipts_dir: Path | None = None,
     ) -> None:
         self._uow = uow
         self._authority = authority
         self._clock = clock
         self._kiosk_id = kiosk_id
         self._qualified = qualified
+        self._paper = attestation_paper(uow, renderer, printer, receipts_dir)
 
     def reasons(self) -> list[RevocationReason]:
         """The reasons to offer, in order (``reason.label`` in French)."""
@@ -152,7 +160,11 @@ class DeskRevocationService:
 
         receipt = in_transaction(self._uow, done)
         appointment.ended = True
-        return DeskRevocation(certificate.serial, reason, problem is None, problem, receipt)
+        paper = self._paper.issue(appointment, receipt) if self._paper else Paper()
+        return DeskRevocation(
+            certificate.serial, reason, problem is None, problem, receipt,
+            paper.pdf, paper.print_job, paper.problems,
+        )  # fmt: skip
 
     def _publish(
         self,

@@ -10,7 +10,8 @@ the kiosk drops its reference at once: it is never logged, audited, stored or sh
 
 The start is audited before the token is touched (fail closed); a failure is audited with
 its French message; the success (``pin.unblocked``) records the attestation's digest and
-ends the appointment. Keys and certificate stay on the token.
+ends the appointment. Keys and certificate stay on the token. Then the attestation's PDF
+is written and printed (``desk_paper``): a failure there is one of ``problems``.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from pathlib import Path
 from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.audit import AuditDraft, Outcome
 from kiosk.domain.desk_ports import DeskUnitOfWork, DeskUnitOfWorkFactory
-from kiosk.domain.desk_receipt import DeskAct, DeskReceipt
+from kiosk.domain.desk_receipt import DeskAct, DeskReceipt, DeskReceiptRenderer
 from kiosk.domain.errors import KioskError, StateError
 from kiosk.domain.pin_policy import PinPolicy, check_pin
 from kiosk.domain.ports import Clock
+from kiosk.domain.receipt import Printer
 from kiosk.domain.so_pin_recovery import SoPinRecovery
 from kiosk.domain.token_ports import TokenPort, TokenRemovedError
 from kiosk.domain.token_register import TokenState
@@ -36,6 +38,7 @@ from kiosk.services.desk_acts import (
     require_held,
     seal,
 )
+from kiosk.services.desk_paper import Paper, attestation_paper
 from kiosk.services.transactions import in_transaction
 
 
@@ -58,6 +61,9 @@ class PinUnblockService:
         kiosk_id: str,
         *,
         policy: PinPolicy | None = None,
+        renderer: DeskReceiptRenderer | None = None,
+        printer: Printer | None = None,
+        receipts_dir: Path | None = None,
     ) -> None:
         self._uow = uow
         self._tokens = tokens
@@ -65,6 +71,7 @@ class PinUnblockService:
         self._clock = clock
         self._kiosk_id = kiosk_id
         self.policy = policy or PinPolicy()
+        self._paper = attestation_paper(uow, renderer, printer, receipts_dir)
 
     def delivered_token(self, appointment: Appointment) -> DeliveredCertificate:
         """The certificate in service and the token to insert (its serial)."""
@@ -122,7 +129,8 @@ class PinUnblockService:
 
         receipt = in_transaction(self._uow, done)
         appointment.ended = True
-        return PinUnblocked(serial, receipt)
+        paper = self._paper.issue(appointment, receipt) if self._paper else Paper()
+        return PinUnblocked(serial, receipt, paper.pdf, paper.print_job, paper.problems)
 
     def _set_pin(self, serial: str, dossier_ref: str, new_pin: str) -> None:
         so_pin = self._recovery.recover_so_pin(serial, dossier_ref)

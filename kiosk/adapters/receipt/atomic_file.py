@@ -19,14 +19,18 @@ from kiosk.domain.errors import StorageError
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
-def write_atomically(folder: Path, name: str, data: bytes) -> Path:
-    """Store ``data`` as ``folder/name``; StorageError (French) if the disk refuses."""
+NOT_STORED = "Le PV n'a pas pu être enregistré"
+
+
+def write_atomically(folder: Path, name: str, data: bytes, *, not_stored: str = NOT_STORED) -> Path:
+    """Store ``data`` as ``folder/name``; StorageError (French: ``not_stored`` dans
+    ``folder``, and why) if the disk refuses."""
     target = folder / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
     except OSError as exc:
-        raise _storage_error(exc, folder) from None
+        raise _storage_error(exc, folder, not_stored) from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as stream:
@@ -36,7 +40,7 @@ def write_atomically(folder: Path, name: str, data: bytes) -> Path:
         _publish(tmp, target, data)
         _sync_folder(folder)
     except OSError as exc:
-        raise _storage_error(exc, folder) from None
+        raise _storage_error(exc, folder, not_stored) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -72,7 +76,7 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _storage_error(exc: OSError, folder: Path) -> StorageError:
+def _storage_error(exc: OSError, folder: Path, not_stored: str) -> StorageError:
     if exc.errno in _DISK_FULL:
         reason = "le disque est plein"
     elif exc.errno in {errno.EACCES, errno.EPERM, errno.EROFS}:
@@ -81,4 +85,4 @@ def _storage_error(exc: OSError, folder: Path) -> StorageError:
         reason = "ce chemin n'est pas un dossier"
     else:
         reason = f"erreur du système de fichiers ({exc.strerror or exc.__class__.__name__})"
-    return StorageError(f"Le PV n'a pas pu être enregistré dans {folder} : {reason}.")
+    return StorageError(f"{not_stored} dans {folder} : {reason}.")
