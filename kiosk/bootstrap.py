@@ -106,6 +106,8 @@ def make_desk_journeys(
     publishes its CRL; the SO PIN comes from the back office's key when one is
     configured (demo: the key ``kiosk demo init`` put beside the home)."""
     from kiosk.adapters.crypto.so_pin_recovery import EscrowSoPinRecovery
+    from kiosk.adapters.receipt.cups_printer import CupsPrinter
+    from kiosk.adapters.receipt.pdf_desk_receipt import PdfDeskReceiptRenderer
     from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
     from kiosk.bootstrap_ca import make_certificate_authority
     from kiosk.demo_pki import back_office_folder
@@ -123,11 +125,20 @@ def make_desk_journeys(
         except KioskError:
             recovery = None  # PIN unblock unavailable; deliveries and revocations go on
     renewals = RenewalService(uow, personalisation, clock, recovery=recovery, authority=authority)
+    # The attestations are filed and printed as the delivery receipts are.
+    renderer, folder = PdfDeskReceiptRenderer(), settings.receipts_dir
+    printer = CupsPrinter(settings.devices.printer) if settings.devices.printer else None
     unblock = None
     if recovery is not None:
         tokens = Pkcs11TokenAdapter(settings.pkcs11_module)
-        unblock = PinUnblockService(uow, tokens, recovery, clock, settings.kiosk_id)
-    revocation = DeskRevocationService(uow, authority, clock, settings.kiosk_id)
+        unblock = PinUnblockService(
+            uow, tokens, recovery, clock, settings.kiosk_id,
+            renderer=renderer, printer=printer, receipts_dir=folder,
+        )  # fmt: skip
+    revocation = DeskRevocationService(
+        uow, authority, clock, settings.kiosk_id,
+        renderer=renderer, printer=printer, receipts_dir=folder,
+    )  # fmt: skip
     return renewals, unblock, revocation
 
 
