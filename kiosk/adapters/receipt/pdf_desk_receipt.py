@@ -12,11 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 from kiosk.adapters.receipt import pdf_layout as layout
 from kiosk.adapters.receipt.atomic_file import write_atomically
-from kiosk.adapters.receipt.pdf_layout import DEJAVU_DIR, MARGIN, QR_SIZE
+from kiosk.adapters.receipt.pdf_layout import DEJAVU_DIR, MARGIN
 from kiosk.domain.desk_receipt import (
     DeskReceipt,
     desk_qr_payload,
@@ -61,22 +60,16 @@ class PdfDeskReceiptRenderer:
 def _closing(pdf: FPDF, receipt: DeskReceipt) -> None:
     """Where and when, the agent's frame, and the QR code at the right."""
     core = receipt.core
-    if pdf.will_page_break(6 + QR_SIZE + 8):
-        pdf.add_page()
-    pdf.set_font("Sans", "", 8.5)
-    place = f"Fait au bureau de retrait {core.office_name}, le {fr_datetime(core.done_at)}."
-    place = layout.printable(place)
-    pdf.multi_cell(0, 4, place, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(1.5)
-    top = pdf.get_y()
-    box_width = (pdf.epw - QR_SIZE - 8) / 2
-    layout.signature_box(
-        pdf, MARGIN, top, box_width, "Signature et cachet de l'agent", core.agent_display_name
+    top = layout.closing(
+        pdf, f"Fait au bureau de retrait {core.office_name}, le {fr_datetime(core.done_at)}."
     )
+    layout.signature_box(
+        pdf, MARGIN, top, layout.frame_width(pdf), "Signature et cachet de l'agent",
+        core.agent_display_name,
+    )  # fmt: skip
     layout.qr_code(
         pdf,
         desk_qr_payload(receipt),
-        MARGIN + pdf.epw - QR_SIZE,
         top,
         "Code QR de contrôle de l'attestation",
         "Code de contrôle de l'attestation :\nvérifier avec « kiosk audit verify »",

@@ -146,6 +146,22 @@ def _value_font(pdf: FPDF, row: ReceiptRow) -> None:
         pdf.set_font("Sans", "", 9)
 
 
+def closing(pdf: FPDF, place: str) -> float:
+    """The place and date, kept on one page with the frames and the QR code below them;
+    returns their top."""
+    if pdf.will_page_break(6 + QR_SIZE + 8):
+        pdf.add_page()
+    pdf.set_font("Sans", "", 8.5)
+    pdf.multi_cell(0, 4, printable(place), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1.5)
+    return pdf.get_y()
+
+
+def frame_width(pdf: FPDF) -> float:
+    """Two signature frames side by side leave the right for the QR code."""
+    return (pdf.epw - QR_SIZE - 8) / 2
+
+
 def signature_box(pdf: FPDF, x: float, top: float, width: float, who: str, name: str) -> None:
     """A frame, as high as the QR code, where someone signs by hand under their name."""
     pdf.set_draw_color(150, 150, 150)
@@ -157,8 +173,9 @@ def signature_box(pdf: FPDF, x: float, top: float, width: float, who: str, name:
     pdf.multi_cell(width - 4, 4, printable(name), new_x=XPos.LEFT, new_y=YPos.NEXT)
 
 
-def qr_code(pdf: FPDF, payload: str, x: float, y: float, alt_text: str, caption: str) -> None:
-    """The QR code of ``payload`` at (x, y), ``caption`` centred below it."""
+def qr_code(pdf: FPDF, payload: str, y: float, alt_text: str, caption: str) -> None:
+    """The QR code of ``payload`` at the right margin from ``y``, ``caption`` below it."""
+    x = MARGIN + pdf.epw - QR_SIZE
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=8, border=4)
     code.add_data(payload)
     code.make(fit=True)

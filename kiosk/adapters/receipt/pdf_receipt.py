@@ -10,11 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 from kiosk.adapters.receipt import pdf_layout as layout
 from kiosk.adapters.receipt.atomic_file import write_atomically
-from kiosk.adapters.receipt.pdf_layout import DEJAVU_DIR, MARGIN, QR_SIZE
+from kiosk.adapters.receipt.pdf_layout import DEJAVU_DIR, MARGIN
 from kiosk.domain.receipt import DeliveryReceipt, qr_payload
 from kiosk.domain.receipt_text import (
     TITLE,
@@ -60,27 +59,20 @@ class PdfReceiptRenderer:
 def _signatures(pdf: FPDF, receipt: DeliveryReceipt) -> None:
     """Where the holder and the agent sign by hand, and the QR code at the right."""
     core = receipt.core
-    if pdf.will_page_break(6 + QR_SIZE + 8):
-        pdf.add_page()
-    pdf.set_font("Sans", "", 8.5)
-    place = layout.printable(
-        f"Fait au bureau de retrait {core.office_name}, le {fr_datetime(core.delivered_at)}."
+    top = layout.closing(
+        pdf, f"Fait au bureau de retrait {core.office_name}, le {fr_datetime(core.delivered_at)}."
     )
-    pdf.multi_cell(0, 4, place, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(1.5)
-    top = pdf.get_y()
-    box_width = (pdf.epw - QR_SIZE - 8) / 2
+    width = layout.frame_width(pdf)
     for index, (who, name) in enumerate(
         (
             ("Signature du titulaire", holder_name(receipt)),
             ("Signature de l'agent de retrait", core.agent_display_name),
         )
     ):
-        layout.signature_box(pdf, MARGIN + index * (box_width + 3), top, box_width, who, name)
+        layout.signature_box(pdf, MARGIN + index * (width + 3), top, width, who, name)
     layout.qr_code(
         pdf,
         qr_payload(receipt),
-        MARGIN + pdf.epw - QR_SIZE,
         top,
         "Code QR de contrôle du PV",
         "Code de contrôle du PV :\nvérifier avec « kiosk audit verify »",
