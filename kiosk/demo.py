@@ -20,6 +20,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kiosk.adapters.token.environment import write_softhsm_conf
+from kiosk.demo_desk import (
+    DESK_FIXTURE,
+    RENEWAL,
+    DeskDossier,
+    deliver_at_desk,
+    first_deliveries,
+    for_import,
+    journeys_to_try,
+    renewals,
+)
 from kiosk.demo_pki import prepare_pki
 from kiosk.domain.errors import KioskError
 from kiosk.domain.model import Role
@@ -149,6 +159,9 @@ def numbers_to_try(records: Sequence[dict[str, Any]], today: date) -> list[str]:
 DEMO_HISTORY_EVENTS = 3000
 
 
+TRY_FILE = "a-essayer.txt"  # the « À essayer » lines, printed again by scripts/demo
+
+
 def init_demo(home: Path, force: bool = False) -> list[str]:
     """Build the demo home and return the lines to print; a second run changes nothing."""
     from kiosk.adapters.db.migrate import upgrade
@@ -160,13 +173,17 @@ def init_demo(home: Path, force: bool = False) -> list[str]:
         return [
             f"Le dossier de démonstration existe déjà : {home}",
             "Rien n'a été modifié. « kiosk demo init --force » le recrée.",
+            *saved_lines_to_try(home),
         ]
     prepare_home(home, force)
     settings = load_settings(home=home)
     upgrade(settings.database_url)
     pki_lines = prepare_pki(settings)
     today = local_today()
-    records = shift_convocations(load_fixture("dossiers.json"), today)
+    main_fixture, desk_fixture = load_fixture("dossiers.json"), load_fixture(DESK_FIXTURE)
+    # One shift for both files, so that their days keep their distance.
+    shifted = shift_convocations(main_fixture + desk_fixture, today)
+    records, desk_records = shifted[: len(main_fixture)], shifted[len(main_fixture) :]
     with admin_services(settings) as admin:
         history = add_history(
             admin.uow.engine, DEMO_HISTORY_EVENTS
@@ -175,15 +192,26 @@ def init_demo(home: Path, force: bool = False) -> list[str]:
         importer.import_offices(FIXTURES / "offices.json")
         importer.import_products(FIXTURES / "products.json")
         report = importer.import_records(records, source="dossiers.json")
+        firsts = first_deliveries(desk_records)
+        importer.import_records(for_import(firsts), source=DESK_FIXTURE)
         for agent in DEMO_AGENTS:
             admin.agents().add(
                 agent.login, agent.display_name, agent.role, agent.office, agent.password
             )
+    desk_agent = DEMO_AGENTS[0]
+    desk = deliver_at_desk(settings, desk_agent.login, desk_agent.password, firsts, today)
+    with admin_services(settings) as admin:
+        # A renewal is accepted only for a dossier delivered: imported after the deliveries.
+        later = admin.importer().import_records(
+            for_import(renewals(desk_records)), source=DESK_FIXTURE
+        )
         made = admin.audit_checkpoints().make()
+    desk += [DeskDossier(RENEWAL, record) for record in renewals(desk_records)]
+    created = report.created + len(firsts) + later.created
     lines = [
         f"Dossier de démonstration prêt : {home}",
         f"Bureau servi : {settings.site} (kiosque {settings.kiosk_id}), "
-        f"{report.created} dossiers importés.",
+        f"{created} dossiers importés, dont {len(firsts)} remis sur support SoftHSM.",
         "",
         "Comptes de démonstration (identifiant / mot de passe) :",
     ]
@@ -196,7 +224,25 @@ def init_demo(home: Path, force: bool = False) -> list[str]:
         history.message,
         f"Premier point de contrôle signé par la clé d'audit : {made.checkpoint.describe()}",
     ]
-    lines += ["", f"Numéros de retrait à essayer au bureau de {settings.site} aujourd'hui :"]
-    lines += numbers_to_try(records, today)
-    lines += ["", "Lancez le kiosque : kiosk run"]
+    to_try = [f"Numéros de retrait à essayer au bureau de {settings.site} aujourd'hui :"]
+    to_try += numbers_to_try(records, today)
+    to_try += ["", *journeys_to_try(settings.site, desk_agent.login, desk, today)]
+    save_lines_to_try(home, to_try)
+    lines += ["", *to_try, "", "Lancez le kiosque : kiosk run"]
     return lines
+
+
+def save_lines_to_try(home: Path, lines: Sequence[str]) -> None:
+    """Demo fixtures only (codes and answers in clear, as printed): owner-only file."""
+    path = home / TRY_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+
+
+def saved_lines_to_try(home: Path) -> list[str]:
+    try:
+        text = (home / TRY_FILE).read_text(encoding="utf-8")
+    except OSError:
+        return []
+    return ["", *text.splitlines()]
