@@ -5,6 +5,10 @@ stands).
 The code is a secret of the holder: masked by default (screenshots, people behind the
 desk), cleared after every lookup, and live feedback never repeats it. The list opens
 nothing: choosing a row only reminds the agent that the holder's code is needed.
+
+A holder who already has the certificate (PIN unblock, revocation) has no code left: F6
+« Titulaire équipé » finds the delivered dossier by its reference or its certificate's
+serial number (``kiosk.ui.screens.find_delivered``).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from kiosk.ui.code_feedback import code_feedback
 from kiosk.ui.messages import LogoutRequested
 from kiosk.ui.safe_text import neutralise
 from kiosk.ui.screens.dossier import DossierScreen
+from kiosk.ui.screens.find_delivered import FindDeliveredScreen
 from kiosk.ui.widgets.convocation_list import ConvocationList
 from kiosk.ui.widgets.secret_input import SecretInput
 from kiosk.ui.widgets.session_bar import SessionBar
@@ -57,6 +62,7 @@ class LookupScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "search", "Rechercher", priority=True),
         Binding("f2", "toggle_mask", "Afficher / Masquer"),
+        Binding("f6", "find_delivered", "Titulaire équipé"),
         Binding("f10", "logout", "Déconnexion"),
         Binding("ctrl+l", "logout", "Déconnexion", show=False),
     ]
@@ -223,6 +229,14 @@ class LookupScreen(Screen[None]):
         self._set_busy(False)
         self.status.show(message.text, Kind.ERROR)
         self.code_input.focus()
+
+    def action_find_delivered(self) -> None:
+        """The holder comes back without a code: the dossier by reference or serial."""
+        if self._busy:
+            return
+        self.code_input.clear_secret()  # a code half typed does not wait behind the screen
+        self._show_mask_state()
+        self.app.push_screen(FindDeliveredScreen(self._lookup, self.session, self._info))
 
     def action_logout(self) -> None:
         self.post_message(LogoutRequested())
