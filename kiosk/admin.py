@@ -11,11 +11,12 @@ from kiosk.adapters.clock import SystemClock
 from kiosk.adapters.crypto.argon2_hasher import Argon2Hasher
 from kiosk.adapters.crypto.checkpoint_keys import EcdsaP256CheckpointVerifier
 from kiosk.adapters.db.engine import make_engine
-from kiosk.adapters.db.uow import OFFICES_TZ, SqlUnitOfWorkFactory
+from kiosk.adapters.db.uow import SqlUnitOfWorkFactory
 from kiosk.audit_settings import AuditSettings, load_audit_settings
 from kiosk.config import Settings, load_settings
 from kiosk.domain.checkpoint import CheckpointSigner
 from kiosk.domain.errors import ConfigError
+from kiosk.domain.offices import OFFICES_TZ
 from kiosk.services.agents import AgentAdmin
 from kiosk.services.audit_checkpoints import AuditCheckpoints
 from kiosk.services.audit_export import AuditExport

@@ -13,7 +13,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -22,9 +21,9 @@ from kiosk.adapters.db.audit_log import SqlAuditLog
 from kiosk.adapters.db.errors import storage_error
 from kiosk.adapters.db.transaction import Transaction
 from kiosk.domain.audit import AuditDraft, DetailValue, Outcome
+from kiosk.domain.offices import OFFICES_TZ
 from kiosk.domain.personalisation_journal import Step
 
-OFFICES_TZ = ZoneInfo("Europe/Paris")
 EVENTS_PER_APPOINTMENT = 23  # on average, with the day's logins and logouts
 # (office, kiosk, agents): the demo kiosk's site first; the others share its database.
 OFFICES: tuple[tuple[str, str, tuple[str, ...]], ...] = (

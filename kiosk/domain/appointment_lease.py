@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from kiosk.domain.errors import StateError
+
+# Re-exported: the auditor screens still import the offices' zone from here.
+from kiosk.domain.offices import OFFICES_TZ as OFFICES_TZ  # noqa: PLC0414
 from kiosk.domain.ports import UnitOfWork
 
-OFFICES_TZ = ZoneInfo("Europe/Paris")
 DEFAULT_STALE_AFTER = timedelta(minutes=15)
 
 

@@ -23,7 +23,6 @@ from datetime import datetime, timedelta, tzinfo
 
 from kiosk.domain.appointment_lease import (
     DEFAULT_STALE_AFTER,
-    OFFICES_TZ,
     Lease,
     LeaseEnd,
     LeaseUnitOfWork,
@@ -36,6 +35,7 @@ from kiosk.domain.audit import AuditDraft, Outcome
 from kiosk.domain.dossier_state import DossierState, transition
 from kiosk.domain.errors import AuthError, NotFoundError, StateError
 from kiosk.domain.model import Dossier, Role
+from kiosk.domain.offices import OFFICES_TZ
 from kiosk.domain.ports import Clock
 from kiosk.services.appointment_state import LOST, Appointment, EndReason, require_receivable
 from kiosk.services.auth import AgentSession

@@ -15,11 +15,11 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from kiosk.domain.appointment_lease import OFFICES_TZ
 from kiosk.domain.audit import AuditEvent, Outcome, verify_chain
 from kiosk.domain.audit_ports import AuditUnitOfWorkFactory
 from kiosk.domain.checkpoint import CheckpointVerifier
 from kiosk.domain.errors import KioskError, ValidationError
+from kiosk.domain.offices import OFFICES_TZ
 from kiosk.domain.ports import Clock, UnitOfWorkFactory
 from kiosk.services.audit_checkpoints import open_stored
 from kiosk.services.audit_integrity import AuditIntegrity

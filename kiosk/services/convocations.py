@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
-from kiosk.domain.appointment_lease import OFFICES_TZ, LeaseUnitOfWorkFactory
+from kiosk.domain.appointment_lease import LeaseUnitOfWorkFactory
 from kiosk.domain.audit import AuditDraft, Outcome
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.model import Person
+from kiosk.domain.offices import OFFICES_TZ
 from kiosk.domain.ports import Clock
 from kiosk.services.auth import AgentSession
 

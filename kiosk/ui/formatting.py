@@ -6,12 +6,10 @@ Stored times are UTC; the desk reads them in French local time.
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from kiosk.domain.model import KeyAlgorithm, Person
+from kiosk.domain.offices import OFFICES_TZ
 from kiosk.domain.siren import SIREN_LENGTH, SIRET_LENGTH, format_siren, format_siret
-
-DESK_TIMEZONE = ZoneInfo("Europe/Paris")
 
 _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
@@ -34,7 +32,7 @@ def long_day(value: date) -> str:
 
 def appointment(at: datetime) -> str:
     """``mardi 14/04/2026 à 09:30`` in desk time."""
-    local = at.astimezone(DESK_TIMEZONE)
+    local = at.astimezone(OFFICES_TZ)
     return f"{long_day(local)} à {local:%H:%M}"
 
 

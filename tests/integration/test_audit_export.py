@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.adapters.db.uow import OFFICES_TZ
 from kiosk.domain.audit_export import ExportVerdict, read_csv, read_jsonl, verify_export
 from kiosk.domain.checkpoint_schedule import CheckpointSchedule
 from kiosk.domain.errors import ValidationError
+from kiosk.domain.offices import OFFICES_TZ
 from kiosk.services.audit_checkpoints import AuditCheckpoints
 from kiosk.services.audit_export import AuditExport, Period
 from kiosk.services.audit_retention import PersonalDataRetention

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import tzinfo
 from types import TracebackType
 from typing import Self
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -39,6 +38,7 @@ from kiosk.domain.audit_ports import (
     PersonalDataStore,
 )
 from kiosk.domain.desk_ports import DeliveredCertificates, DossierLineage, ProductOptions
+from kiosk.domain.offices import OFFICES_TZ
 from kiosk.domain.personal_data import SaltSource
 from kiosk.domain.personalisation_ports import (
     DeliveryRegister,
@@ -55,8 +55,6 @@ from kiosk.domain.ports import (
     OfficeRepository,
     ProductRepository,
 )
-
-OFFICES_TZ = ZoneInfo("Europe/Paris")
 
 
 class SqlUnitOfWork:

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Self
-from zoneinfo import ZoneInfo
 
 from kiosk.adapters.crypto.system_salts import SystemSalts
 from kiosk.domain.appointment_lease import AppointmentLeases, Lease, LeaseEnd, Purpose
@@ -27,6 +26,7 @@ from kiosk.domain.desk_ports import DeliveredCertificates
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.errors import NotFoundError, StorageError
 from kiosk.domain.model import Agent, Dossier, Office, RevocationQuestion
+from kiosk.domain.offices import OFFICES_TZ
 from kiosk.domain.ports import (
     AgentRepository,
     AuditLog,
@@ -36,9 +36,6 @@ from kiosk.domain.ports import (
 )
 
 FAKE_PREFIX = "fake$"
-
-
-_OFFICES_TZ = ZoneInfo("Europe/Paris")  # a convocation "day" is the office's local day
 
 
 class FakeHasher:
@@ -157,7 +154,7 @@ class MemoryDossierRepository:
             for d in self._state.dossiers.values()
             if d.office_code == office_code
             and d.convocation_at is not None
-            and d.convocation_at.astimezone(_OFFICES_TZ).date() == day
+            and d.convocation_at.astimezone(OFFICES_TZ).date() == day  # the office's local day
         ]
         return sorted(found, key=lambda d: (d.convocation_at, d.reference))
 
