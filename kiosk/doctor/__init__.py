@@ -4,8 +4,9 @@ when every check passed.
 
 The checks read and load, and write nothing: configuration, the kiosk's folder and its
 site key, the database (reachable, migrated, the office known), free disk space, the
-PKCS#11 module, the card reader daemon, the certification authority, the SO PIN escrow
-key, and the audit key. A check never raises: whatever goes wrong is its « ✗ ».
+PKCS#11 module, the card reader daemon, the certification authority (embedded, or a CMP
+server that must answer a general message), the SO PIN escrow key, and the audit key. A
+check never raises: whatever goes wrong is its « ✗ ».
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from kiosk.config import Settings, load_settings
+from kiosk.doctor.authority import check_ca
 from kiosk.doctor.devices import (
     check_audit_key,
-    check_ca,
     check_escrow,
     check_pkcs11,
     check_reader,

@@ -1,5 +1,6 @@
 """The checks of ``kiosk doctor`` that reach devices and keys: the PKCS#11 module, the card
-reader daemon, the certification authority, the SO PIN escrow key and the audit key."""
+reader daemon, the SO PIN escrow key and the audit key (the certification authority has
+its own module, ``authority``)."""
 
 from __future__ import annotations
 
@@ -74,34 +75,6 @@ def check_reader(settings: Settings) -> Finding:
 def _names(wanted: str, name: str) -> bool:
     """``wanted`` names ``name`` exactly, or is a prefix ending in ``*``."""
     return name == wanted or (wanted.endswith("*") and name.startswith(wanted[:-1]))
-
-
-def check_ca(settings: Settings) -> Finding:
-    from cryptography import x509
-
-    from kiosk.adapters.ca.embedded_ca import EmbeddedCA
-    from kiosk.adapters.clock import SystemClock
-    from kiosk.adapters.token.environment import use_softhsm_conf
-
-    topic, folder = "Autorité de certification", settings.pki_settings.ca_folder
-    if not (folder / "ca.json").is_file():
-        return failed(
-            topic,
-            f"aucune autorité de certification dans {folder}.",
-            "Installez le dossier de l'AC (kiosk demo init pour une démonstration).",
-        )
-    use_softhsm_conf(settings.softhsm_conf)
-    clock = SystemClock()
-    ca = EmbeddedCA.load(folder, module_path=settings.pkcs11_module, clock=clock)
-    issuing = x509.load_der_x509_certificate(ca.chain()[0])
-    days = (issuing.not_valid_after_utc - clock.now()).days
-    if days < 30:
-        return failed(
-            topic,
-            f"le certificat de l'AC émettrice expire dans {max(days, 0)} jour(s).",
-            "Faites renouveler l'AC émettrice avant son expiration.",
-        )
-    return passed(topic, f"AC émettrice chargée sur son support, valable encore {days} jours.")
 
 
 def check_escrow(settings: Settings) -> Finding:

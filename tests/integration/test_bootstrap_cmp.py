@@ -31,6 +31,8 @@ from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
 from kiosk.adapters.token.x509_subject import subject_name
 from kiosk.bootstrap import make_services
 from kiosk.config import Settings, load_settings
+from kiosk.doctor import diagnose
+from kiosk.doctor.authority import check_ca
 from kiosk.domain.ca_errors import NOTHING_WRITTEN, CaRejectedError
 from kiosk.domain.certificates import SubjectSpec
 from kiosk.domain.personalisation_journal import Attempt, AttemptStatus
@@ -86,14 +88,17 @@ class CmpHome:
         values.update(overrides)
         lines = [f"{key} = {_toml(value)}" for key, value in values.items() if value is not None]
         (self.home / "kiosk.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        env = {
+        return load_settings(env=self.env(), home=self.home)
+
+    def env(self) -> dict[str, str]:
+        return {
+            "KIOSK_HOME": str(self.home),
             "KIOSK_SITE": SITE,
             "KIOSK_KIOSK_ID": KIOSK_ID,
             "KIOSK_PKCS11_MODULE": self.module,
             "KIOSK_ARGON2_TIME_COST": "1",
             "KIOSK_ARGON2_MEMORY_KIB": "8",
         }
-        return load_settings(env=env, home=self.home)
 
     def attempts(self, settings: Settings) -> list[Attempt]:
         engine = make_engine(settings.database_url)
@@ -156,12 +161,11 @@ def test_a_kiosk_configured_for_cmp_gets_its_certificates_from_the_ca_server(
         appointment = _checked_appointment(services)
         with pytest.raises(CaRejectedError) as refused:
             services.personalisation.personalise(appointment, "", HOLDER_PIN)
-        asked = server.requests()
 
     assert refused.value.message == (
         f"L'autorité de certification a refusé la demande : demande non admise. {NOTHING_WRITTEN}"
     )
-    assert asked >= 1  # the refusal came from the CMP server, not from a local CA
+    assert not (cmp_home.home / "ca").exists()  # no CA here: the refusal is the server's
     [stopped] = cmp_home.attempts(first)
     assert stopped.key_id is not None and stopped.certificate is None
 
@@ -245,3 +249,52 @@ def test_a_secret_file_others_can_read_keeps_the_token_step_closed(cmp_home: Cmp
         "lisible par son seul propriétaire"
     )
     assert services.personalisation is None
+
+
+# kiosk doctor -----------------------------------------------------------------------------
+
+
+def test_the_doctor_names_the_cmp_ca_and_says_its_server_answers(
+    cmp_home: CmpHome, embedded_ca: EmbeddedCA
+) -> None:
+    certificate = _any_certificate(embedded_ca, _subject(cmp_home.configure(port=9)))
+    with mock_server(cmp_home.files, certificate) as server:
+        finding = check_ca(cmp_home.configure(server.port))
+
+    assert finding.ok, finding.lines()
+    assert finding.lines()[0].startswith(
+        f"✓ Autorité de certification : AC distante jointe en CMP (127.0.0.1:{server.port}, "
+        "alias pkix/) : le serveur répond, AC émettrice valable encore "
+    )
+
+
+def test_the_doctor_says_when_the_cmp_server_does_not_answer_or_cannot_be_trusted(
+    cmp_home: CmpHome, embedded_ca: EmbeddedCA, tmp_path: Path
+) -> None:
+    certificate = _any_certificate(embedded_ca, _subject(cmp_home.configure(port=9)))
+    with mock_server(cmp_home.files, certificate) as server:
+        port = server.port
+        untrusted = check_ca(cmp_home.configure(port, cmp_srvcert=cmp_home.files.ca_chain))
+    stopped = check_ca(cmp_home.configure(port))
+
+    assert not untrusted.ok
+    assert "sa réponse n'a pas pu être authentifiée" in untrusted.message
+    assert "cmp_secret_file" in untrusted.remedy
+    assert not stopped.ok
+    assert stopped.message == (
+        f"L'autorité de certification ne répond pas : connexion impossible à 127.0.0.1:{port}."
+    )
+    assert "cmp_server" in stopped.remedy
+    secret = cmp_home.files.secret_file.read_text().strip()
+    assert all(secret not in "\n".join(f.lines()) for f in (untrusted, stopped))
+
+
+def test_the_doctor_names_the_missing_cmp_settings(cmp_home: CmpHome) -> None:
+    cmp_home.configure(9, cmp_ref=None)
+
+    [finding] = [f for f in diagnose(cmp_home.env()) if f.topic == "Autorité de certification"]
+
+    assert finding.lines()[0] == (
+        "✗ Autorité de certification : Configuration invalide : ca_backend = « cmp » — "
+        "réglage(s) manquant(s) dans kiosk.toml : cmp_ref"
+    )
