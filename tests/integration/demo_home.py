@@ -41,8 +41,12 @@ class DemoHome:
         return {**env, **FAST_ARGON_ENV, "KIOSK_HOME": str(self.home), **extra}
 
     def kiosk(self, *args: str, **extra_env: str) -> Run:
+        return self.python("-m", "kiosk", *args, **extra_env)
+
+    def python(self, *args: str, **extra_env: str) -> Run:
+        """``python ARGS`` on the home, in the repository (tests.* importable)."""
         done = subprocess.run(
-            [sys.executable, "-m", "kiosk", *args],
+            [sys.executable, *args],
             cwd=REPOSITORY,
             env=self.env(**extra_env),
             capture_output=True,
