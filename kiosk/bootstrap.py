@@ -106,7 +106,7 @@ def make_desk_journeys(
     publishes its CRL; the SO PIN comes from the back office's key when one is
     configured (demo: the key ``kiosk demo init`` put beside the home)."""
     from kiosk.adapters.crypto.so_pin_recovery import EscrowSoPinRecovery
-    from kiosk.adapters.receipt.cups_printer import CupsPrinter
+    from kiosk.adapters.receipt.cups_printer import ATTESTATION, CupsPrinter
     from kiosk.adapters.receipt.pdf_desk_receipt import PdfDeskReceiptRenderer
     from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
     from kiosk.bootstrap_ca import make_certificate_authority
@@ -127,7 +127,8 @@ def make_desk_journeys(
     renewals = RenewalService(uow, personalisation, clock, recovery=recovery, authority=authority)
     # The attestations are filed and printed as the delivery receipts are.
     renderer, folder = PdfDeskReceiptRenderer(), settings.receipts_dir
-    printer = CupsPrinter(settings.devices.printer) if settings.devices.printer else None
+    queue = settings.devices.printer
+    printer = CupsPrinter(queue, document=ATTESTATION) if queue else None
     unblock = None
     if recovery is not None:
         tokens = Pkcs11TokenAdapter(settings.pkcs11_module)

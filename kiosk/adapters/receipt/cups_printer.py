@@ -19,11 +19,14 @@ NO_PRINT_JOB = ""
 _REQUEST_ID = re.compile(r"request id is (\S+)")
 _PRINTER_NAME = re.compile(r"[^\s/#\-][^\s/#]{0,126}")  # CUPS: no space, slash or hash
 _UNKNOWN_PRINTER = ("does not exist", "n'existe pas", "not found", "introuvable")
+RECEIPT = ("PV", "le PV")  # the job title's word, the document in a French sentence
+ATTESTATION = ("Attestation", "l'attestation")
 _NO_SCHEDULER = ("scheduler not responding", "connection refused", "unable to connect")
 
 
 class CupsPrinter:
-    """Implements ``Printer`` with ``lp``; one instance per configured CUPS queue."""
+    """Implements ``Printer`` with ``lp``; one instance per configured CUPS queue and kind
+    of document (``document`` names it in the job's title and in French errors)."""
 
     def __init__(
         self,
@@ -31,6 +34,7 @@ class CupsPrinter:
         *,
         lp_command: str = "lp",
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+        document: tuple[str, str] = RECEIPT,
     ) -> None:
         if not _PRINTER_NAME.fullmatch(printer):
             raise ConfigError(
@@ -39,12 +43,13 @@ class CupsPrinter:
         self.printer = printer
         self._lp = lp_command
         self._timeout = timeout_seconds
+        self._title_word, self._document = document
 
     def print_file(self, path: Path) -> str:
         """Queue ``path`` on the printer; return the CUPS job id (e.g. ``accueil-12``)."""
         if not path.is_file():
             raise DeviceError(f"Impression impossible : le fichier {path} est introuvable.")
-        command = [self._lp, "-d", self.printer, "-t", f"PV {path.stem}", str(path)]
+        command = [self._lp, "-d", self.printer, "-t", f"{self._title_word} {path.stem}", str(path)]
         try:
             done = subprocess.run(  # noqa: S603 (no shell; arguments are ours)
                 command,
@@ -69,7 +74,7 @@ class CupsPrinter:
         if match is None:
             raise DeviceError(
                 f"Impression non confirmée : lp n'a pas donné de numéro de travail — vérifier"
-                f" l'imprimante « {self.printer} » ; le PV reste disponible dans {path}."
+                f" l'imprimante « {self.printer} » ; {self._document} reste disponible dans {path}."
             )
         return match.group(1)
 
@@ -86,7 +91,7 @@ class CupsPrinter:
 
     def _failure(self, path: Path, reason: str) -> DeviceError:
         return DeviceError(
-            f"Impression impossible : {reason} — le PV reste disponible dans {path}."
+            f"Impression impossible : {reason} — {self._document} reste disponible dans {path}."
         )
 
 
