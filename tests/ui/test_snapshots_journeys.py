@@ -1,0 +1,86 @@
+"""SVG snapshots of the desk journeys after a delivery (revocation, PIN unblock). Update
+with ``pytest tests/ui/test_snapshots_journeys.py --snapshot-update`` and look at the
+result before committing.
+
+Everything shown is fixed: the desk's date, the certificate, token and attestation
+(``journey_env.ScriptedRevocation``). No snapshot may show an answer, a document number, a
+code or a PIN (checked below, and over every folder by the appointment snapshots).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from tests.ui.app_env import KioskPilot, log_in, no_blink, settle
+from tests.ui.appointment_env import AppointmentDesk
+from tests.ui.journey_env import REVOCATION_KEY, scripted_revocation_app, to_journey_step
+from tests.ui.sample_data import REF_DELIVERED
+from tests.ui.test_snapshots_appointment import SNAPSHOTS, _secrets, _svg_text
+from tests.ui.token_env import HOLDER_PIN, shows
+
+SnapCompare = Callable[..., bool]
+Scenario = Callable[[KioskPilot, AppointmentDesk], Awaitable[None]]
+FOLDER = SNAPSHOTS / "test_snapshots_journeys"
+
+
+# Revocation ---------------------------------------------------------------------------
+
+
+def _revocation_snap(
+    snap_compare: SnapCompare, home: Path, scenario: Scenario, size: tuple[int, int]
+) -> bool:
+    app, desk = scripted_revocation_app(home)
+
+    async def run_before(pilot: KioskPilot) -> None:
+        await scenario(pilot, desk)
+        no_blink(pilot.app)
+
+    return snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+async def _revocation_reason(pilot: KioskPilot, desk: AppointmentDesk) -> None:
+    """The certificate shown, « Clé compromise » chosen, the token declared lost."""
+    await log_in(pilot)
+    await to_journey_step(pilot, desk, REVOCATION_KEY, REF_DELIVERED)
+    await shows(pilot, "Choisissez le motif donné par le titulaire")
+    await pilot.press("enter", "down", "down", "enter")  # the second reason
+    await pilot.press("space")  # support perdu ou volé
+    await settle(pilot)
+
+
+async def _revocation_attestation(pilot: KioskPilot, desk: AppointmentDesk) -> None:
+    await _revocation_reason(pilot, desk)
+    await pilot.press("enter")  # the holder's confirmation
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    await shows(pilot, "Révocation effectuée")
+
+
+def test_revocation_reason(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert _revocation_snap(snap_compare, tmp_path / "home", _revocation_reason, (80, 24))
+
+
+def test_revocation_attestation(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert _revocation_snap(snap_compare, tmp_path / "home", _revocation_attestation, (120, 40))
+
+
+# Secrets ------------------------------------------------------------------------------
+
+
+def test_no_journey_snapshot_shows_a_secret(request: pytest.FixtureRequest) -> None:
+    if request.config.getoption("--snapshot-update"):
+        pytest.skip("snapshots are written at the end of this run: checked on the next one")
+    names = {svg.name for svg in FOLDER.glob("*.svg")}
+    for test in ("test_revocation_reason", "test_revocation_attestation"):
+        assert f"{test}.svg" in names, "run pytest tests/ui --snapshot-update"
+    for svg in sorted(FOLDER.glob("*.svg")):
+        raw = svg.read_text(encoding="utf-8")
+        shown = _svg_text(raw)
+        for secret in [HOLDER_PIN, *_secrets()]:
+            for variant in {secret, secret.lower(), secret.upper()}:
+                assert variant not in raw, f"{svg.name} contains a secret"
+                assert variant not in shown, f"{svg.name} shows a secret"
