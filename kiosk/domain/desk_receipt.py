@@ -229,17 +229,9 @@ class DeskReceiptQr:
     certificate_serial: str
 
     def text(self) -> str:
-        return "|".join(
-            (
-                DESK_RECEIPT_FORMAT,
-                self.act.value,
-                self.reference,
-                str(self.audit_seq),
-                self.audit_hash,
-                self.digest,
-                self.certificate_serial,
-            )
-        )
+        seq, act = str(self.audit_seq), self.act.value
+        facts = (act, self.reference, seq, self.audit_hash, self.digest, self.certificate_serial)
+        return "|".join((DESK_RECEIPT_FORMAT, *facts))
 
 
 def desk_qr_payload(receipt: DeskReceipt) -> str:

@@ -7,6 +7,7 @@ done and says why in French. No secret on the paper or in its file name."""
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ import zxingcpp
 
 from kiosk.adapters.fakes.fake_ca import FakeCertificateAuthority
 from kiosk.adapters.fakes.fake_token import FakeTokenPort
+from kiosk.adapters.receipt.cups_printer import ATTESTATION, CupsPrinter
 from kiosk.adapters.receipt.pdf_desk_receipt import PdfDeskReceiptRenderer
 from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.audit import AuditEvent
@@ -270,3 +272,33 @@ def test_a_missing_font_is_named_with_the_package_to_install(tmp_path: Path) -> 
     with pytest.raises(DeviceError, match=r"DejaVuSans\.ttf .*attestation.*fonts-dejavu-core"):
         renderer.render(desk_receipt(), tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_cups_prints_an_attestation_under_its_name_and_a_failure_says_it_stays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pdf = PdfDeskReceiptRenderer().render(desk_receipt(), tmp_path / "attestations")
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    lp = folder / "lp"
+    argv = tmp_path / "lp-argv"
+    lp.write_text(
+        f'#!/bin/sh\nfor arg in "$@"; do printf "%s\\n" "$arg" >> "{argv}"; done\n'
+        'echo "request id is accueil-7 (1 file(s))"\n'
+    )
+    lp.chmod(lp.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{folder}:/usr/bin:/bin")
+    printer = CupsPrinter("accueil", document=ATTESTATION)
+
+    assert printer.print_file(pdf) == "accueil-7"
+    assert argv.read_text().splitlines()[2:4] == [
+        "-t",
+        "Attestation CS-2026-000125-revocation-20260714-140509",
+    ]
+    lp.write_text('#!/bin/sh\necho "lp: Error - Scheduler not responding." >&2\nexit 1\n')
+    with pytest.raises(DeviceError) as caught:
+        printer.print_file(pdf)
+    assert caught.value.message == (
+        "Impression impossible : le service d'impression CUPS ne répond pas — l'attestation"
+        f" reste disponible dans {pdf}."
+    )
