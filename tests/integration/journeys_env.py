@@ -3,32 +3,36 @@ the personalisation desk of ``personalisation_env`` with the real appointment, i
 answers, lookup and delivery services around it, a holder whose passport and answers are
 known, and a back office that gives SO PINs back from the escrow.
 
-Import the fixtures explicitly, with those of ``fake_desk`` and ``softhsm_env`` they use:
-``from tests.integration.journeys_env import revocable_ca, ca_copy``.
+Import the fixtures explicitly, with those of ``fake_desk``, ``db_env``, ``pg_env``,
+``softhsm_env`` and ``crl_env`` they use: ``from tests.integration.journeys_env import
+journeys``. A module using ``journeys`` names its holders' references in a ``holders``
+fixture; ``on_softhsm`` delivers a certificate by the revocable CA of ``crl_env``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
-import shutil
-import subprocess
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 
 from kiosk.adapters.ca.embedded_ca import EmbeddedCA
+from kiosk.adapters.clock import SystemClock
 from kiosk.adapters.crypto.so_pin_recovery import EscrowSoPinRecovery
+from kiosk.adapters.fakes.fake_ca import FakeCertificateAuthority
+from kiosk.adapters.fakes.fake_token import FakeTokenPort
 from kiosk.adapters.fakes.memory import FakeHasher
+from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
 from kiosk.domain.answers import fold
 from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.audit import AuditEvent
 from kiosk.domain.certificate_revocation import CertificateRevocation
+from kiosk.domain.certificates import IssuedCertificate
 from kiosk.domain.model import Dossier, KeyAlgorithm, RevocationQuestion
 from kiosk.domain.receipt import DeliveryReceipt, receipt_lines
 from kiosk.domain.renewal import RenewalLink
@@ -44,10 +48,10 @@ from tests.integration.personalisation_env import (
     SESSION,
     USER_PIN,
     Desk,
+    desk,
     dossier,
     escrow_private_key,
 )
-from tests.integration.softhsm_env import SoftHsm
 from tests.unit.mrz_samples import td3, text
 
 KIOSK = "test-kiosk"
@@ -183,46 +187,74 @@ def _event(event: AuditEvent) -> dict[str, Any]:
     return {"type": event.event_type, "details": dict(event.details)}
 
 
-# The embedded CA and openssl ----------------------------------------------------------------
+def issued(journeys: Journeys, ref: str) -> IssuedCertificate:
+    """The certificate of the dossier's one personalisation attempt."""
+    with journeys.world.db() as uow:
+        [attempt] = uow.journal.attempts(ref)
+    assert attempt.certificate is not None
+    return attempt.certificate
+
+
+# The desks ------------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def ca_copy(ca_folder: Path, tmp_path: Path) -> Path:
-    """A copy of the session's CA folder: same issuing key on its token, its own CRL."""
-    copy = tmp_path / "ca"
-    shutil.copytree(ca_folder, copy)
-    return copy
+def journeys(
+    template: Path,
+    tmp_path: Path,
+    tokens: FakeTokenPort,
+    ca: FakeCertificateAuthority,
+    database_url: str,
+    holders: Sequence[str],
+) -> Iterator[Journeys]:
+    """On the simulated token and CA, on each engine in turn, with a dossier for each of the
+    ``holders``. No revocable authority: the back office publishes what the desk decides."""
+    with desk(
+        template, tmp_path, tokens, ca, ca.root_der, url=database_url,
+        dossiers=[holder_dossier(ref) for ref in holders],
+    ) as world:  # fmt: skip
+        yield Journeys(world, None, tmp_path / "receipts")
+
+
+@contextmanager
+def softhsm_journeys(
+    template: Path,
+    folder: Path,
+    token_adapter: Pkcs11TokenAdapter,
+    authority: EmbeddedCA,
+    dossiers: Sequence[Dossier],
+) -> Iterator[Journeys]:
+    """On SoftHSM with the embedded CA, which signs at the real time, on SQLite."""
+    with desk(
+        template, folder, token_adapter, authority, authority.chain()[-1],
+        clock=SystemClock(), dossiers=dossiers,
+    ) as world:  # fmt: skip
+        yield Journeys(world, authority, folder / "receipts")
+
+
+@dataclass
+class OnSoftHsm:
+    journeys: Journeys
+    reference: str
+    folder: Path  # the CA's own copy, with its CRL
+    cert_der: bytes
+    serial: str  # the certificate's
+    token_serial: str
 
 
 @pytest.fixture
-def revocable_ca(softhsm: SoftHsm, ca_copy: Path) -> EmbeddedCA:
-    return EmbeddedCA.load(ca_copy, module_path=softhsm.module)
-
-
-def openssl(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["openssl", *args], capture_output=True, text=True, check=False)
-
-
-def crl_text(folder: Path) -> str:
-    done = openssl("crl", "-in", str(folder / "crl.pem"), "-noout", "-text")
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def verify_with_crl(
-    folder: Path, cert_der: bytes, tmp_path: Path
-) -> subprocess.CompletedProcess[str]:
-    """``openssl verify -crl_check`` of a certificate against the CA folder's chain and CRL."""
-    pem = tmp_path / f"cert-{hashlib.sha256(cert_der).hexdigest()[:8]}.pem"
-    pem.write_bytes(x509.load_der_x509_certificate(cert_der).public_bytes(Encoding.PEM))
-    return openssl(
-        "verify", "-crl_check", "-CRLfile", str(folder / "crl.pem"),
-        "-CAfile", str(folder / "root-ca.pem"), "-untrusted", str(folder / "issuing-ca.pem"),
-        str(pem),
-    )  # fmt: skip
-
-
-def serial_in_crl_text(serial_hex: str) -> str:
-    """How ``openssl crl -text`` prints a serial: uppercase hex, even number of digits."""
-    value = serial_hex.lstrip("0").upper() or "0"
-    return value if len(value) % 2 == 0 else "0" + value
+def on_softhsm(
+    template: Path,
+    tmp_path: Path,
+    token_adapter: Pkcs11TokenAdapter,
+    revocable_ca: EmbeddedCA,
+    ca_copy: Path,
+) -> Iterator[OnSoftHsm]:
+    """A certificate delivered on SoftHSM by the embedded CA (its own copy of the CA)."""
+    ref = reference()
+    with softhsm_journeys(
+        template, tmp_path, token_adapter, revocable_ca, [holder_dossier(ref)]
+    ) as found:
+        token_serial = found.deliver(ref).receipt.core.token_serial
+        cert = issued(found, ref)
+        yield OnSoftHsm(found, ref, ca_copy, cert.cert_der, cert.serial_hex, token_serial)

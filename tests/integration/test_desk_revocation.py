@@ -6,17 +6,10 @@ back office."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from kiosk.adapters.ca.embedded_ca import EmbeddedCA
-from kiosk.adapters.clock import SystemClock
-from kiosk.adapters.fakes.fake_ca import FakeCertificateAuthority
-from kiosk.adapters.fakes.fake_token import FakeTokenPort
-from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
 from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.certificate_revocation import RevocationReason
 from kiosk.domain.desk_receipt import desk_receipt_lines
@@ -24,78 +17,43 @@ from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.errors import StateError, ValidationError
 from kiosk.domain.personalisation_journal import RevocationStatus
 from kiosk.domain.token_register import TokenState
-from tests.integration.db_env import database_url
-from tests.integration.fake_desk import SERIAL, ca, template, tokens
-from tests.integration.journeys_env import (
-    WRONG,
-    Journeys,
+from tests.integration.crl_env import (
     ca_copy,
     crl_text,
-    holder_dossier,
-    reference,
     revocable_ca,
     serial_in_crl_text,
     verify_with_crl,
 )
-from tests.integration.personalisation_env import SESSION, desk
+from tests.integration.db_env import database_url
+from tests.integration.fake_desk import SERIAL, ca, template, tokens
+from tests.integration.journeys_env import WRONG, Journeys, OnSoftHsm, journeys, on_softhsm
+from tests.integration.personalisation_env import SESSION
 from tests.integration.pg_env import postgres
 from tests.integration.softhsm_env import ca_folder, softhsm, token_adapter
 
 pytestmark = pytest.mark.integration
 _FIXTURES = (database_url, postgres, template, ca, tokens, softhsm, token_adapter, ca_folder)
-_MORE = (ca_copy, revocable_ca)
+_MORE = (ca_copy, revocable_ca, journeys, on_softhsm)
 REF = "CS-2026-000888"
 
 
-@dataclass
-class OnSoftHsm:
-    journeys: Journeys
-    reference: str
-    folder: Path
-    cert_der: bytes
-    serial: str
-
-
-@pytest.fixture
-def delivered(
-    template: Path,
-    tmp_path: Path,
-    token_adapter: Pkcs11TokenAdapter,
-    revocable_ca: EmbeddedCA,
-    ca_copy: Path,
-) -> Iterator[OnSoftHsm]:
-    """A certificate delivered on SoftHSM by the embedded CA (its own copy of the CA)."""
-    ref = reference()
-    with desk(
-        template, tmp_path, token_adapter, revocable_ca, revocable_ca.chain()[-1],
-        clock=SystemClock(), dossiers=[holder_dossier(ref)],
-    ) as world:  # fmt: skip
-        journeys = Journeys(world, revocable_ca, tmp_path / "receipts")
-        journeys.deliver(ref)
-        with world.db() as uow:
-            [attempt] = uow.journal.attempts(ref)
-        assert attempt.certificate is not None
-        cert = attempt.certificate
-        yield OnSoftHsm(journeys, ref, ca_copy, cert.cert_der, cert.serial_hex)
-
-
 def test_the_holder_revokes_and_the_published_crl_revokes_for_openssl(
-    delivered: OnSoftHsm, tmp_path: Path
+    on_softhsm: OnSoftHsm, tmp_path: Path
 ) -> None:
-    journeys, ref = delivered.journeys, delivered.reference
-    assert verify_with_crl(delivered.folder, delivered.cert_der, tmp_path).returncode == 0
+    journeys, ref = on_softhsm.journeys, on_softhsm.reference
+    assert verify_with_crl(on_softhsm.folder, on_softhsm.cert_der, tmp_path).returncode == 0
 
     assert journeys.lookup.find_delivered(SESSION, ref).reference == ref
     appointment = journeys.checked(ref, Purpose.REVOCATION)
     shown = journeys.revocation.certificate(appointment)
-    assert shown.serial == delivered.serial
+    assert shown.serial == on_softhsm.serial
     done = journeys.revocation.revoke(appointment, RevocationReason.KEY_COMPROMISE, token_lost=True)
 
     assert done.published and done.problem is None
-    text = crl_text(delivered.folder)
-    assert f"Serial Number: {serial_in_crl_text(delivered.serial)}" in text
+    text = crl_text(on_softhsm.folder)
+    assert f"Serial Number: {serial_in_crl_text(on_softhsm.serial)}" in text
     assert "Key Compromise" in text
-    checked = verify_with_crl(delivered.folder, delivered.cert_der, tmp_path)
+    checked = verify_with_crl(on_softhsm.folder, on_softhsm.cert_der, tmp_path)
     assert checked.returncode != 0
     assert "certificate revoked" in checked.stdout + checked.stderr
 
@@ -105,8 +63,8 @@ def test_the_holder_revokes_and_the_published_crl_revokes_for_openssl(
     assert token is not None and token.state is TokenState.LOST
     [request] = world.revocations(ref)
     assert request.status is RevocationStatus.CONFIRMED
-    assert request.certificate_serial == delivered.serial
-    assert "[keyCompromise]" in request.reason and request.certificate_der == delivered.cert_der
+    assert request.certificate_serial == on_softhsm.serial
+    assert "[keyCompromise]" in request.reason and request.certificate_der == on_softhsm.cert_der
     assert journeys.event_types(ref)[-4:] == [
         "revocation.confirmed",
         "token.register",
@@ -127,8 +85,8 @@ def test_the_holder_revokes_and_the_published_crl_revokes_for_openssl(
         journeys.open(ref, Purpose.PIN_UNBLOCK)
 
 
-def test_a_revocation_cannot_be_done_without_the_identity_check(delivered: OnSoftHsm) -> None:
-    journeys, ref = delivered.journeys, delivered.reference
+def test_a_revocation_cannot_be_done_without_the_identity_check(on_softhsm: OnSoftHsm) -> None:
+    journeys, ref = on_softhsm.journeys, on_softhsm.reference
     appointment = journeys.open(ref, Purpose.REVOCATION)
 
     with pytest.raises(StateError, match="identité"):
@@ -138,11 +96,11 @@ def test_a_revocation_cannot_be_done_without_the_identity_check(delivered: OnSof
         journeys.revocation.revoke(appointment, RevocationReason.CESSATION_OF_OPERATION)
     assert journeys.world.dossier_state(ref) is DossierState.DELIVERED
     assert journeys.world.revocations(ref) == []
-    assert serial_in_crl_text(delivered.serial) not in crl_text(delivered.folder)
+    assert serial_in_crl_text(on_softhsm.serial) not in crl_text(on_softhsm.folder)
 
 
-def test_suspension_is_refused_and_nothing_is_revoked(delivered: OnSoftHsm) -> None:
-    journeys, ref = delivered.journeys, delivered.reference
+def test_suspension_is_refused_and_nothing_is_revoked(on_softhsm: OnSoftHsm) -> None:
+    journeys, ref = on_softhsm.journeys, on_softhsm.reference
     appointment = journeys.checked(ref, Purpose.REVOCATION)
 
     assert RevocationReason.CERTIFICATE_HOLD not in journeys.revocation.reasons()
@@ -154,26 +112,15 @@ def test_suspension_is_refused_and_nothing_is_revoked(delivered: OnSoftHsm) -> N
     assert journeys.world.revocations(ref) == []
     assert not appointment.ended
     done = journeys.revocation.revoke(appointment, RevocationReason.AFFILIATION_CHANGED)
-    assert done.published and "Affiliation Changed" in crl_text(delivered.folder)
+    assert done.published and "Affiliation Changed" in crl_text(on_softhsm.folder)
 
 
 # On the simulated token, on both engines ------------------------------------------------------
 
 
 @pytest.fixture
-def journeys(
-    template: Path,
-    tmp_path: Path,
-    tokens: FakeTokenPort,
-    ca: FakeCertificateAuthority,
-    database_url: str,
-) -> Iterator[Journeys]:
-    """No revocable authority: the back office publishes what the desk decides."""
-    with desk(
-        template, tmp_path, tokens, ca, ca.root_der, url=database_url,
-        dossiers=[holder_dossier(REF)],
-    ) as world:  # fmt: skip
-        yield Journeys(world, None, tmp_path / "receipts")
+def holders() -> tuple[str, ...]:
+    return (REF,)
 
 
 def test_wrong_answers_block_the_revocation(journeys: Journeys) -> None:

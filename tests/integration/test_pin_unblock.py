@@ -5,17 +5,11 @@ simulated token (where a PIN really locks, on both engines) and on SoftHSM."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from kiosk.adapters.ca.embedded_ca import EmbeddedCA
-from kiosk.adapters.clock import SystemClock
-from kiosk.adapters.fakes.fake_ca import FakeCertificateAuthority
 from kiosk.adapters.fakes.fake_token import FakeTokenPort
 from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
 from kiosk.domain.appointment_lease import Purpose
@@ -25,41 +19,24 @@ from kiosk.domain.errors import NotFoundError, StateError, ValidationError
 from kiosk.domain.personalisation_journal import Delivery
 from kiosk.domain.token_ports import PinIncorrectError, PinLockedError, TokenRemovedError
 from kiosk.domain.token_register import TokenState
+from tests.integration.crl_env import ca_copy, revocable_ca
 from tests.integration.db_env import database_url
 from tests.integration.fake_desk import OTHER, SERIAL, ca, template, tokens
-from tests.integration.journeys_env import (
-    NEW_PIN,
-    WRONG,
-    Journeys,
-    ca_copy,
-    holder_dossier,
-    reference,
-    revocable_ca,
-)
-from tests.integration.personalisation_env import SESSION, USER_PIN, desk
+from tests.integration.journeys_env import NEW_PIN, WRONG, Journeys, OnSoftHsm, journeys, on_softhsm
+from tests.integration.personalisation_env import SESSION, USER_PIN
 from tests.integration.pg_env import postgres
 from tests.integration.softhsm_env import ca_folder, softhsm, token_adapter
 
 pytestmark = pytest.mark.integration
 _FIXTURES = (database_url, postgres, template, ca, tokens, softhsm, token_adapter, ca_folder)
-_MORE = (ca_copy, revocable_ca)
+_MORE = (ca_copy, revocable_ca, journeys, on_softhsm)
 REF = "CS-2026-000777"
 DATA = b"Contrat de bail commercial"
 
 
 @pytest.fixture
-def journeys(
-    template: Path,
-    tmp_path: Path,
-    tokens: FakeTokenPort,
-    ca: FakeCertificateAuthority,
-    database_url: str,
-) -> Iterator[Journeys]:
-    with desk(
-        template, tmp_path, tokens, ca, ca.root_der, url=database_url,
-        dossiers=[holder_dossier(REF)],
-    ) as world:  # fmt: skip
-        yield Journeys(world, None, tmp_path / "receipts")
+def holders() -> tuple[str, ...]:
+    return (REF,)
 
 
 def delivery(journeys: Journeys, ref: str = REF) -> Delivery:
@@ -236,34 +213,21 @@ def test_a_holder_is_found_by_reference_only_in_the_agents_office(journeys: Jour
 
 
 def test_on_softhsm_the_new_pin_signs_what_the_certificate_verifies(
-    template: Path,
-    tmp_path: Path,
-    token_adapter: Pkcs11TokenAdapter,
-    revocable_ca: EmbeddedCA,
+    on_softhsm: OnSoftHsm, token_adapter: Pkcs11TokenAdapter
 ) -> None:
-    ref = reference()
-    with desk(
-        template, tmp_path, token_adapter, revocable_ca, revocable_ca.chain()[-1],
-        clock=SystemClock(), dossiers=[holder_dossier(ref)],
-    ) as world:  # fmt: skip
-        journeys = Journeys(world, revocable_ca, tmp_path / "receipts")
-        delivered = journeys.deliver(ref)
-        serial = delivered.receipt.core.token_serial
-        key_id = delivery(journeys, ref).key_id
+    journeys, ref, serial = on_softhsm.journeys, on_softhsm.reference, on_softhsm.token_serial
+    key_id = delivery(journeys, ref).key_id
 
-        appointment = journeys.checked(ref, Purpose.PIN_UNBLOCK)
-        journeys.pin_unblock.unblock(appointment, serial, NEW_PIN, NEW_PIN)
+    appointment = journeys.checked(ref, Purpose.PIN_UNBLOCK)
+    journeys.pin_unblock.unblock(appointment, serial, NEW_PIN, NEW_PIN)
 
-        signature = token_adapter.sign(serial, NEW_PIN, key_id, DATA)
-        with world.db() as uow:
-            [attempt] = uow.journal.attempts(ref)
-        assert attempt.certificate is not None
-        public_key = x509.load_der_x509_certificate(attempt.certificate.cert_der).public_key()
-        assert isinstance(public_key, ec.EllipticCurvePublicKey)
-        public_key.verify(signature, DATA, ec.ECDSA(hashes.SHA256()))
-        with pytest.raises(PinIncorrectError):
-            token_adapter.sign(serial, USER_PIN, key_id, DATA)
-        assert journeys.event_types(ref)[-1] == "pin.unblocked"
+    signature = token_adapter.sign(serial, NEW_PIN, key_id, DATA)
+    public_key = x509.load_der_x509_certificate(on_softhsm.cert_der).public_key()
+    assert isinstance(public_key, ec.EllipticCurvePublicKey)
+    public_key.verify(signature, DATA, ec.ECDSA(hashes.SHA256()))
+    with pytest.raises(PinIncorrectError):
+        token_adapter.sign(serial, USER_PIN, key_id, DATA)
+    assert journeys.event_types(ref)[-1] == "pin.unblocked"
 
 
 def test_an_interrupted_pin_unblock_is_resumed_for_a_pin_unblock(journeys: Journeys) -> None:

@@ -5,15 +5,12 @@ to openssl. The receipt says « renouvellement » and names the certificate repl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
 from kiosk.adapters.ca.embedded_ca import EmbeddedCA
-from kiosk.adapters.clock import SystemClock
-from kiosk.adapters.fakes.fake_ca import FakeCertificateAuthority
 from kiosk.adapters.fakes.fake_token import FakeTokenPort
 from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
 from kiosk.domain.dossier_state import DossierState
@@ -23,26 +20,32 @@ from kiosk.domain.receipt import receipt_lines
 from kiosk.domain.renewal import RenewalLink
 from kiosk.domain.token_register import TokenState
 from kiosk.services.personalisation import TokenRefusedError
+from tests.integration.crl_env import (
+    ca_copy,
+    crl_text,
+    revocable_ca,
+    serial_in_crl_text,
+    verify_with_crl,
+)
 from tests.integration.db_env import database_url
 from tests.integration.fake_desk import DIGEST, OTHER, SERIAL, ca, template, tokens
 from tests.integration.journeys_env import (
     WRONG,
     Journeys,
-    ca_copy,
-    crl_text,
+    OnSoftHsm,
     holder_dossier,
+    journeys,
+    on_softhsm,
     reference,
-    revocable_ca,
-    serial_in_crl_text,
-    verify_with_crl,
+    softhsm_journeys,
 )
-from tests.integration.personalisation_env import SESSION, USER_PIN, desk
+from tests.integration.personalisation_env import SESSION, USER_PIN
 from tests.integration.pg_env import postgres
 from tests.integration.softhsm_env import ca_folder, softhsm, token_adapter
 
 pytestmark = pytest.mark.integration
 _FIXTURES = (database_url, postgres, template, ca, tokens, softhsm, token_adapter, ca_folder)
-_MORE = (ca_copy, revocable_ca)
+_MORE = (ca_copy, revocable_ca, journeys, on_softhsm)
 
 
 @dataclass
@@ -57,29 +60,14 @@ class Renewing:
 
 
 @pytest.fixture
-def renewing(
-    template: Path,
-    tmp_path: Path,
-    token_adapter: Pkcs11TokenAdapter,
-    revocable_ca: EmbeddedCA,
-    ca_copy: Path,
-) -> Iterator[Renewing]:
+def renewing(on_softhsm: OnSoftHsm) -> Renewing:
     """A certificate delivered on SoftHSM, and its renewal dossier convoked."""
-    previous, renewal = reference(), reference()
-    with desk(
-        template, tmp_path, token_adapter, revocable_ca, revocable_ca.chain()[-1],
-        clock=SystemClock(), dossiers=[holder_dossier(previous)],
-    ) as world:  # fmt: skip
-        journeys = Journeys(world, revocable_ca, tmp_path / "receipts")
-        first = journeys.deliver(previous)
-        journeys.add(holder_dossier(renewal), renews=previous)
-        with world.db() as uow:
-            [attempt] = uow.journal.attempts(previous)
-        assert attempt.certificate is not None
-        yield Renewing(
-            journeys, previous, renewal, ca_copy, attempt.certificate.cert_der,
-            attempt.certificate.serial_hex, first.receipt.core.token_serial,
-        )  # fmt: skip
+    renewal = reference()
+    on_softhsm.journeys.add(holder_dossier(renewal), renews=on_softhsm.reference)
+    return Renewing(
+        on_softhsm.journeys, on_softhsm.reference, renewal, on_softhsm.folder,
+        on_softhsm.cert_der, on_softhsm.serial, on_softhsm.token_serial,
+    )  # fmt: skip
 
 
 def new_certificate(journeys: Journeys, ref: str) -> bytes:
@@ -193,22 +181,20 @@ def test_a_certificate_delivered_before_the_kiosk_is_revoked_by_the_serial_on_fi
     previous, renewal = reference(), reference()
     old_serial = "1127de3cfe77ed9d14211879f34f7832"
     delivered_elsewhere = replace(holder_dossier(previous), state=DossierState.DELIVERED)
-    with desk(
-        template, tmp_path, token_adapter, revocable_ca, revocable_ca.chain()[-1],
-        clock=SystemClock(), dossiers=[delivered_elsewhere],
-    ) as world:  # fmt: skip
-        journeys = Journeys(world, revocable_ca, tmp_path / "receipts")
+    with softhsm_journeys(
+        template, tmp_path, token_adapter, revocable_ca, [delivered_elsewhere]
+    ) as journeys:
         journeys.add(holder_dossier(renewal), renews=previous, serial=old_serial)
 
         delivered = journeys.deliver(renewal)
 
         assert delivered.problems == ()
         assert delivered.receipt.core.superseded_certificate_serial == old_serial
-        [request] = world.revocations(previous)
+        [request] = journeys.world.revocations(previous)
         assert request.attempt_id is None and request.certificate_der is None
         assert request.certificate_serial == old_serial
         assert f"Serial Number: {serial_in_crl_text(old_serial)}" in crl_text(ca_copy)
-        assert world.dossier_state(previous) is DossierState.REVOKED
+        assert journeys.world.dossier_state(previous) is DossierState.REVOKED
 
 
 # On the simulated token, on both engines ------------------------------------------------------
@@ -217,28 +203,22 @@ PREVIOUS, RENEWAL = "CS-2023-000412", "CS-2026-001327"
 
 
 @pytest.fixture
-def journeys(
-    template: Path,
-    tmp_path: Path,
-    tokens: FakeTokenPort,
-    ca: FakeCertificateAuthority,
-    database_url: str,
-) -> Iterator[Journeys]:
-    with desk(
-        template, tmp_path, tokens, ca, ca.root_der, url=database_url,
-        dossiers=[holder_dossier(PREVIOUS), holder_dossier(RENEWAL)],
-    ) as world:  # fmt: skip
-        found = Journeys(world, None, tmp_path / "receipts")
-        found.deliver(PREVIOUS, SERIAL)
-        with world.db() as uow:
-            uow.lineage.record(RenewalLink(RENEWAL, PREVIOUS))
-            uow.commit()
-        yield found
+def holders() -> tuple[str, ...]:
+    return (PREVIOUS, RENEWAL)
+
+
+def renewal_due(journeys: Journeys) -> None:
+    """``PREVIOUS`` delivered on ``SERIAL``; ``RENEWAL`` renews it."""
+    journeys.deliver(PREVIOUS, SERIAL)
+    with journeys.world.db() as uow:
+        uow.lineage.record(RenewalLink(RENEWAL, PREVIOUS))
+        uow.commit()
 
 
 def test_wrong_answers_block_the_renewal_and_no_token_is_touched(
     journeys: Journeys, tokens: FakeTokenPort
 ) -> None:
+    renewal_due(journeys)
     appointment = journeys.checked(RENEWAL, answers=WRONG)
 
     with pytest.raises(StateError, match="questions de révocation"):
@@ -256,6 +236,7 @@ def test_wrong_answers_block_the_renewal_and_no_token_is_touched(
 def test_a_renewal_delivered_by_a_kiosk_stopped_before_the_revocation_is_completed(
     journeys: Journeys,
 ) -> None:
+    renewal_due(journeys)
     appointment = journeys.checked(RENEWAL)
     result = journeys.renewals.personalise(appointment, OTHER, USER_PIN)
     journeys.world.service().sign_acceptance(appointment, OTHER, USER_PIN, result.key_id, DIGEST)
@@ -274,6 +255,7 @@ def test_a_renewal_delivered_by_a_kiosk_stopped_before_the_revocation_is_complet
 def test_the_old_certificate_stays_in_service_until_the_renewal_is_accepted(
     journeys: Journeys,
 ) -> None:
+    renewal_due(journeys)
     appointment = journeys.checked(RENEWAL)
     journeys.renewals.personalise(appointment, OTHER, USER_PIN)
 
