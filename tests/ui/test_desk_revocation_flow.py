@@ -18,10 +18,19 @@ from kiosk.ui.screens.confirm import ConfirmScreen
 from kiosk.ui.screens.desk_receipt_view import DeskReceiptViewScreen
 from kiosk.ui.screens.desk_revocation import RevocationScreen
 from kiosk.ui.screens.dossier import DossierScreen
+from kiosk.ui.screens.end_appointment import EndAppointmentScreen
 from kiosk.ui.screens.lookup import LookupScreen
 from kiosk.ui.widgets.choice import Choice
 from tests.integration.softhsm_env import SoftHsm, ca_folder, softhsm
-from tests.ui.app_env import KioskPilot, look_up, run_async, screen_text, settle, status_text
+from tests.ui.app_env import (
+    KioskPilot,
+    log_in,
+    look_up,
+    run_async,
+    screen_text,
+    settle,
+    status_text,
+)
 from tests.ui.appointment_env import PASSPORT_NUMBER, RIGHT_ANSWERS, AppointmentDesk
 from tests.ui.journey_env import (
     REVOCATION_KEY,
@@ -30,6 +39,7 @@ from tests.ui.journey_env import (
     open_journey,
     to_journey_step,
 )
+from tests.ui.sample_data import REF_DELIVERED
 from tests.ui.token_env import HOLDER_PIN, fake_token_app, said, shows, softhsm_app
 
 _FIXTURES = (softhsm, ca_folder)
@@ -191,3 +201,32 @@ async def test_a_kiosk_that_cannot_revoke_does_not_offer_f7(tmp_path: Path) -> N
         assert isinstance(app.screen, DossierScreen)
         assert "Révoquer" not in screen_text(app)
     assert desk.dossier().state is DossierState.DELIVERED
+
+
+@run_async
+async def test_a_dossier_delivered_without_a_trace_here_is_sent_to_the_back_office(
+    tmp_path: Path,
+) -> None:
+    app, desk, _ = fake_revocation_app(tmp_path / "home")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await to_journey_step(pilot, desk, REVOCATION_KEY, REF_DELIVERED)  # imported delivered
+        assert isinstance(app.screen, RevocationScreen)
+        await shows(pilot, "adressez le titulaire au back-office")
+        assert status_text(app.screen, "#revocation-status").startswith("✗ Erreur : Ce dossier")
+        assert not app.screen.query_one("#reason").display
+        await pilot.press("enter")  # nothing to revoke
+        await settle(pilot)
+        assert isinstance(app.screen, RevocationScreen)
+        await pilot.press("f9")
+        await settle(pilot)
+        assert isinstance(app.screen, EndAppointmentScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
+
+    assert desk.dossier(REF_DELIVERED).state is DossierState.DELIVERED
+    kinds = [kind for kind, _ in desk.kinds(REF_DELIVERED)]
+    assert "appointment.end" in kinds
+    for event in REVOKED_EVENTS:
+        assert event not in kinds
