@@ -24,6 +24,7 @@ from kiosk.adapters.crypto.escrow import RsaOaepEscrow, oaep
 from kiosk.adapters.db.engine import make_engine
 from kiosk.adapters.db.migrate import upgrade
 from kiosk.adapters.db.uow import SqlUnitOfWorkFactory
+from kiosk.adapters.fakes.fake_ca import FakeCertificateAuthority
 from kiosk.adapters.fakes.memory import FixedClock
 from kiosk.domain.audit import AuditEvent
 from kiosk.domain.certificates import CertificateAuthority
@@ -55,6 +56,7 @@ from kiosk.services.token_register import TokenRegisterService
 
 SITE = "BREST"
 REFERENCE = "CS-2026-000123"
+OTHER_REFERENCE = "CS-2026-000999"  # another dossier of the same holder
 NOW = datetime(2026, 4, 14, 8, 0, tzinfo=UTC)
 USER_PIN = "Kp7-tonnerre"
 SESSION = AgentSession("amartin", "Anne Martin", Role.AGENT, SITE)
@@ -234,3 +236,15 @@ def desk(
         yield world
     finally:
         engine.dispose()
+
+
+@contextmanager
+def desk_with_another_dossier(
+    template: Path, folder: Path, tokens: TokenPort, ca: FakeCertificateAuthority
+) -> Iterator[Desk]:
+    """A desk on SQLite holding the convoked ``REFERENCE`` and ``OTHER_REFERENCE``."""
+    with desk(
+        template, folder, tokens, ca, ca.root_der,
+        dossiers=[dossier(), dossier(reference=OTHER_REFERENCE)],
+    ) as world:  # fmt: skip
+        yield world

@@ -32,7 +32,13 @@ from tests.integration.fake_desk import (
     tokens,
     world,
 )
-from tests.integration.personalisation_env import USER_PIN, Desk, desk, dossier
+from tests.integration.personalisation_env import (
+    OTHER_REFERENCE,
+    USER_PIN,
+    Desk,
+    desk,
+    desk_with_another_dossier,
+)
 from tests.integration.pg_env import postgres
 
 pytestmark = pytest.mark.integration
@@ -272,20 +278,16 @@ def test_no_certificate_is_issued_while_another_of_the_dossier_is_live(
 def test_a_stale_attempt_of_another_dossier_never_resumes_on_a_reused_token(
     template: Path, tmp_path: Path, tokens: FakeTokenPort, ca: FakeCertificateAuthority
 ) -> None:
-    other_ref = "CS-2026-000999"
-    with desk(
-        template, tmp_path, tokens, ca, ca.root_der,
-        dossiers=[dossier(), dossier(reference=other_ref)],
-    ) as world:  # fmt: skip
+    with desk_with_another_dossier(template, tmp_path, tokens, ca) as world:
         tokens.pull_at(TokenStep.GENERATE_KEY_PAIR, SERIAL)
         with pytest.raises(TokenRemovedError):
-            world.personalise(SERIAL, reference=other_ref)
+            world.personalise(SERIAL, reference=OTHER_REFERENCE)
         tokens.reinsert(SERIAL)
         token = fake_token(tokens)
         token.initialized, token.user_pin, token.so_pin = False, None, None  # blanked elsewhere
 
         world.personalise(SERIAL)
 
-        assert [a.status for a in world.attempts(other_ref)] == [AttemptStatus.ABANDONED]
+        assert [a.status for a in world.attempts(OTHER_REFERENCE)] == [AttemptStatus.ABANDONED]
         with pytest.raises(TokenRefusedError, match="n'est pas vierge"):
-            world.personalise(SERIAL, reference=other_ref)
+            world.personalise(SERIAL, reference=OTHER_REFERENCE)

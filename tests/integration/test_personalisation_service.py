@@ -35,12 +35,14 @@ from tests.integration.fake_desk import (
     world,
 )
 from tests.integration.personalisation_env import (
+    OTHER_REFERENCE,
     REFERENCE,
     SESSION,
     USER_PIN,
     Desk,
     back_office_decrypt,
     desk,
+    desk_with_another_dossier,
     dossier,
 )
 from tests.integration.pg_env import postgres
@@ -217,20 +219,18 @@ def test_a_token_that_is_not_blank_is_wiped_only_on_request_with_its_so_pin(
 def test_a_token_personalised_for_another_dossier_is_not_reused_without_a_wipe(
     template: Path, tmp_path: Path, tokens: FakeTokenPort, ca: FakeCertificateAuthority
 ) -> None:
-    other_ref = "CS-2026-000999"
-    with desk(
-        template, tmp_path, tokens, ca, ca.root_der,
-        dossiers=[dossier(), dossier(reference=other_ref)],
-    ) as world:  # fmt: skip
-        world.personalise(SERIAL, reference=other_ref)
+    with desk_with_another_dossier(template, tmp_path, tokens, ca) as world:
+        world.personalise(SERIAL, reference=OTHER_REFERENCE)
 
         with pytest.raises(TokenRefusedError, match="n'est pas vierge"):
             world.personalise(SERIAL)
         so_pin = fake_token(tokens).so_pin
         world.personalise(SERIAL, wipe=True, so_pin=so_pin)
 
-        assert world.live(other_ref) == []  # the wipe destroyed it: revocation confirmed
-        assert [r.status for r in world.revocations(other_ref)] == [RevocationStatus.CONFIRMED]
+        assert world.live(OTHER_REFERENCE) == []  # the wipe destroyed it: revocation confirmed
+        assert [r.status for r in world.revocations(OTHER_REFERENCE)] == [
+            RevocationStatus.CONFIRMED
+        ]
         assert len(world.live()) == 1
 
 
@@ -272,18 +272,14 @@ def test_no_token_is_touched_before_the_identity_and_the_answers_have_passed(
 def test_a_token_is_accepted_only_within_the_appointment_of_its_dossier(
     template: Path, tmp_path: Path, tokens: FakeTokenPort, ca: FakeCertificateAuthority
 ) -> None:
-    other_ref = "CS-2026-000999"
-    with desk(
-        template, tmp_path, tokens, ca, ca.root_der,
-        dossiers=[dossier(), dossier(reference=other_ref)],
-    ) as world:  # fmt: skip
+    with desk_with_another_dossier(template, tmp_path, tokens, ca) as world:
         result = world.personalise(SERIAL)
 
         with pytest.raises(StateError, match="autre dossier"):
             world.service().sign_acceptance(
-                world.appointment(other_ref), SERIAL, USER_PIN, result.key_id, DIGEST
+                world.appointment(OTHER_REFERENCE), SERIAL, USER_PIN, result.key_id, DIGEST
             )
-        assert world.dossier_state(other_ref) is DossierState.CONVOKED
+        assert world.dossier_state(OTHER_REFERENCE) is DossierState.CONVOKED
 
 
 def test_an_appointment_ended_after_issuance_sends_the_certificate_for_revocation(
