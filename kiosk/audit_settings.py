@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import Settings
+from kiosk.config_pki import bounded_int
 from kiosk.domain.checkpoint import log_origin
 from kiosk.domain.checkpoint_schedule import CheckpointSchedule
 from kiosk.domain.errors import ConfigError
@@ -45,16 +46,6 @@ class AuditSettings:
         return self.folder / "audit-key.pub.pem"
 
 
-def _int(name: str, value: Any, low: int, high: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(name, f"nombre entier attendu, reçu « {value} »") from None
-    if not low <= number <= high:
-        raise ConfigError(name, f"doit être compris entre {low} et {high}")
-    return number
-
-
 def load_audit_settings(settings: Settings, env: Mapping[str, str] | None = None) -> AuditSettings:
     env = os.environ if env is None else env
     values: dict[str, Any] = {}
@@ -73,13 +64,13 @@ def load_audit_settings(settings: Settings, env: Mapping[str, str] | None = None
     if not label.strip() or len(label.encode("utf-8")) > 32:
         raise ConfigError("KIOSK_AUDIT_TOKEN_LABEL", "de 1 à 32 caractères")
     schedule = CheckpointSchedule(
-        every_events=_int(
+        every_events=bounded_int(
             "KIOSK_AUDIT_CHECKPOINT_EVERY_EVENTS",
             get("audit_checkpoint_every_events", 1000),
             1,
             10_000_000,
         ),
-        every_minutes=_int(
+        every_minutes=bounded_int(
             "KIOSK_AUDIT_CHECKPOINT_EVERY_MINUTES",
             get("audit_checkpoint_every_minutes", 60),
             1,
@@ -94,7 +85,7 @@ def load_audit_settings(settings: Settings, env: Mapping[str, str] | None = None
         origin=origin,
         token_label=label,
         schedule=schedule,
-        personal_retention_months=_int(
+        personal_retention_months=bounded_int(
             "KIOSK_AUDIT_PERSONAL_RETENTION_MONTHS",
             get("audit_personal_retention_months", 12),
             1,
