@@ -79,6 +79,7 @@ def failure(error: KioskError) -> Failure:
             Next.END,
             "Le code PIN administrateur (SO) séquestré au back-office ne correspond pas à ce "
             f"support : le déblocage est impossible au guichet. {BACK_OFFICE} {END}",
+            EndReason.TOKEN_DEFECTIVE,
         )
     if isinstance(error, NotFoundError | ConfigError | IntegrityError):
         return Failure(

@@ -14,17 +14,33 @@ from pathlib import Path
 import pytest
 
 from kiosk.domain.dossier_state import DossierState
+from kiosk.domain.errors import ValidationError
 from kiosk.domain.token_ports import PinIncorrectError
+from kiosk.services.appointment import Appointment
+from kiosk.services.lookup import NOT_FOUND_DELIVERED as NOT_FOUND
+from kiosk.services.pin_unblock import PinUnblocked, PinUnblockService
 from kiosk.ui.screens.desk_receipt_view import DeskReceiptViewScreen
 from kiosk.ui.screens.dossier import DossierScreen
+from kiosk.ui.screens.end_appointment import EndAppointmentScreen
+from kiosk.ui.screens.find_delivered import FindDeliveredScreen
 from kiosk.ui.screens.holder_cue import TO_AGENT, TO_HOLDER, HolderCueScreen
 from kiosk.ui.screens.lookup import LookupScreen
 from kiosk.ui.screens.new_pin import NewPinScreen
 from kiosk.ui.screens.pin_unblock import PinUnblockScreen
+from kiosk.ui.screens.unblock_progress import UnblockProgressScreen
 from kiosk.ui.widgets.secret_input import SecretInput
-from tests.ui.app_env import KioskPilot, run_async, screen_text, settle, status_text
+from tests.ui.app_env import (
+    KioskPilot,
+    log_in,
+    run_async,
+    screen_text,
+    settle,
+    status_text,
+    type_into,
+)
 from tests.ui.journey_env import deliver_first
-from tests.ui.token_env import HOLDER_PIN, FakeDevices, said, shows, until
+from tests.ui.sample_data import REF_CONVOKED, REF_DELIVERED, REF_OTHER_OFFICE
+from tests.ui.token_env import HOLDER_PIN, said, shows, until
 from tests.ui.unblock_env import (
     NEW_PIN,
     SIGNED,
@@ -34,6 +50,7 @@ from tests.ui.unblock_env import (
     lock_pin,
     new_pin,
     through_checks,
+    to_unblock_step,
 )
 
 UNBLOCKED = (
@@ -73,10 +90,6 @@ async def back_to_agent(pilot: KioskPilot) -> None:
     no_pin_on_screen(pilot)
     await pilot.press("enter")
     await settle(pilot)
-
-
-def token(devices: FakeDevices, serial: str) -> object:
-    return next(t for t in devices.tokens.tokens if t.serial == serial)
 
 
 @run_async
@@ -135,3 +148,200 @@ async def test_a_blocked_pin_is_unblocked_for_a_holder_found_by_certificate_seri
             assert pin.encode() not in path.read_bytes()
     attestations = list(desk.desk.settings.receipts_dir.glob("*.pdf"))
     assert len(attestations) == 2  # the delivery's receipt and the unblock's attestation
+
+
+@run_async
+async def test_a_delivered_dossier_is_found_by_reference_and_the_refusals_are_said(
+    tmp_path: Path,
+) -> None:
+    app, desk, _ = fake_unblock_app(tmp_path / "home")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await type_into(pilot, "#code", "7K2M9Q")  # a code half typed, then F6
+        await find_delivered(pilot, REF_DELIVERED.lower())
+        assert isinstance(app.screen, DossierScreen)
+        assert app.screen.dossier.reference == REF_DELIVERED
+        assert "Yann" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, FindDeliveredScreen)
+        assert app.screen.typed_input.value == ""
+
+        refusals = {
+            "CS-2026-999999": NOT_FOUND,
+            REF_OTHER_OFFICE: NOT_FOUND,  # another office's: the same answer
+            REF_CONVOKED: f"Le dossier {REF_CONVOKED} est à l'état « Convoqué » : son "
+            "certificat n'est pas en service.",
+            "   ": "Saisissez la référence du dossier ou le numéro de série du certificat.",
+        }
+        for typed, text in refusals.items():
+            await type_into(pilot, "#find-typed", typed)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, FindDeliveredScreen)
+            assert status_text(app.screen, "#find-status") == f"✗ Erreur : {text}"
+            app.screen.typed_input.clear()
+
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
+        assert app.screen.code_input.value == ""  # the code did not wait behind the screen
+
+    found = [e for e in desk.desk.audit_events() if e.event_type == "dossier.lookup_delivered"]
+    assert [(e.outcome.value, e.details.get("by")) for e in found] == [
+        ("success", "reference"),
+        ("failure", "reference"),
+        ("failure", "reference"),
+        ("refused", "reference"),
+    ]
+
+
+@run_async
+async def test_another_token_is_refused_naming_the_one_delivered_and_refused_pins_are_typed_again(
+    tmp_path: Path,
+) -> None:
+    app, desk, devices = fake_unblock_app(tmp_path / "home")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await deliver_first(pilot, desk)
+        found = delivery_of(desk)
+        assert found.token_serial == "FT-0001"
+        lock_pin(devices, found)
+        devices.tokens.tokens[0].present = False  # the holder's token is not in the reader
+
+        await to_unblock_step(pilot, REF_CONVOKED)
+        assert isinstance(app.screen, PinUnblockScreen)
+        wrong = (
+            "Ce support (n° FT-0002) n'est pas celui remis pour ce dossier : insérez le "
+            "support n° FT-0001."
+        )
+        await shows(pilot, wrong)
+        await pilot.press("enter")  # nothing to hand over
+        await settle(pilot)
+        assert isinstance(app.screen, PinUnblockScreen)
+
+        devices.tokens.reinsert("FT-0001")
+        await pilot.press("f6")  # demo reader: the card out...
+        await shows(pilot, "Support retiré")
+        await pilot.press("f7")  # ... and the holder's in
+        await to_holder_pin(pilot)
+
+        refused = {
+            ("345678", "345678"): "Le code PIN ne doit pas être une suite de caractères "
+            "consécutifs.",
+            ("07031985", "07031985"): "Le code PIN ne doit pas contenir la date de naissance "
+            "du titulaire.",
+            (NEW_PIN, NEW_PIN + "x"): "Les deux saisies du code PIN ne correspondent pas.",
+        }
+        for (pin, confirm), text in refused.items():
+            await new_pin(pilot, pin, confirm)
+            assert isinstance(app.screen, NewPinScreen)
+            assert status_text(app.screen, "#pin-status") == f"✗ Erreur : {text}"
+            no_pin_on_screen(pilot)
+            assert pin not in screen_text(app)
+        await new_pin(pilot)
+        await back_to_agent(pilot)
+        await until(pilot, lambda: isinstance(app.screen, DeskReceiptViewScreen), "attestation")
+
+    assert devices.tokens.sign("FT-0001", NEW_PIN, found.key_id, SIGNED)
+    assert [kind for kind, _ in desk.kinds()].count("pin.unblocked") == 1
+
+
+@run_async
+async def test_a_token_pulled_out_during_the_unblock_is_put_back_and_f5_finishes_it(
+    tmp_path: Path,
+) -> None:
+    app, desk, devices = fake_unblock_app(tmp_path / "home")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await deliver_first(pilot, desk)
+        found = delivery_of(desk)
+        await to_unblock_step(pilot, found.certificate_serial.lower())
+        await to_holder_pin(pilot)
+        devices.tokens.tokens[0].present = False  # pulled out while the holder types
+        await new_pin(pilot)
+        await back_to_agent(pilot)
+
+        assert isinstance(app.screen, UnblockProgressScreen)
+        await shows(pilot, "Support retiré ou introuvable : rebranchez-le, puis F5 : réessayer")
+        no_pin_on_screen(pilot)
+        devices.tokens.reinsert("FT-0001")
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, DeskReceiptViewScreen), "attestation")
+
+    assert devices.tokens.sign("FT-0001", NEW_PIN, found.key_id, SIGNED)
+    kinds = desk.kinds()
+    assert ("pin.unblock", "failure") in kinds and ("pin.unblocked", "success") in kinds
+
+
+@run_async
+async def test_an_so_pin_the_token_refuses_is_final_and_f9_ends_with_the_dossier_delivered(
+    tmp_path: Path,
+) -> None:
+    app, desk, devices = fake_unblock_app(tmp_path / "home")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await deliver_first(pilot, desk)
+        devices.tokens.tokens[0].so_pin = "plus-le-meme"  # the token was reset elsewhere
+        await to_unblock_step(pilot)
+        await to_holder_pin(pilot)
+        await new_pin(pilot)
+        await back_to_agent(pilot)
+
+        assert isinstance(app.screen, UnblockProgressScreen)
+        screen = app.screen
+        await shows(pilot, "ne correspond pas à ce support : le déblocage est impossible")
+        assert not screen.run.pin  # forgotten: nothing more to try with it
+        assert screen.check_action("again", ()) is False
+        await pilot.press("f9")
+        await settle(pilot)
+        assert isinstance(app.screen, EndAppointmentScreen)
+        assert "Motif choisi : Support défectueux" in said(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
+
+    assert desk.dossier().state is DossierState.DELIVERED
+    assert ("pin.unblock", "failure") in desk.kinds()
+    assert "pin.unblocked" not in [kind for kind, _ in desk.kinds()]
+
+
+class RefusingOnce(PinUnblockService):
+    """The service refuses the first PIN (as a stricter back-office policy would)."""
+
+    refused = False
+
+    def unblock(
+        self, appointment: Appointment, serial: str, new_pin: str, confirm: str
+    ) -> PinUnblocked:
+        if not self.refused:
+            self.refused = True
+            raise ValidationError("Ce code PIN a déjà servi sur ce support.")
+        return super().unblock(appointment, serial, new_pin, confirm)
+
+
+@run_async
+async def test_a_pin_the_service_refuses_sends_the_holder_back_to_choose_another(
+    tmp_path: Path,
+) -> None:
+    app, desk, devices = fake_unblock_app(tmp_path / "home", service=RefusingOnce)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await deliver_first(pilot, desk)
+        await to_unblock_step(pilot)
+        await to_holder_pin(pilot)
+        await new_pin(pilot, "Premier-9c")
+        await back_to_agent(pilot)
+
+        await until(pilot, lambda: isinstance(app.screen, HolderCueScreen), "the cue")
+        cue = app.screen
+        assert isinstance(cue, HolderCueScreen) and cue.title_text == TO_HOLDER
+        refusal = "Ce code PIN a déjà servi sur ce support. Choisissez un autre code PIN."
+        assert cue.detail_text == refusal
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, NewPinScreen)
+        assert status_text(app.screen, "#pin-status") == f"✗ Erreur : {refusal}"
+        assert not app.screen.pin  # the refused PIN is not kept
+        await new_pin(pilot)
+        await back_to_agent(pilot)
+        await until(pilot, lambda: isinstance(app.screen, DeskReceiptViewScreen), "attestation")
+
+    found = delivery_of(desk)
+    assert devices.tokens.sign(found.token_serial, NEW_PIN, found.key_id, SIGNED)

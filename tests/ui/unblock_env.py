@@ -35,16 +35,18 @@ NEW_PIN = "Nv8-deblocage"  # the holder's new PIN in every unblock test
 SIGNED = b"Contrat de bail commercial"
 
 
-def fake_unblock_app(home: Path) -> tuple[KioskApp, AppointmentDesk, FakeDevices]:
+def fake_unblock_app(
+    home: Path, *, service: type[PinUnblockService] = PinUnblockService
+) -> tuple[KioskApp, AppointmentDesk, FakeDevices]:
     """``fake_token_app`` that also unblocks PINs: the SO PIN given back from the test's
     escrow key (the one the personalisation sealed it with), the attestation in PDF."""
     app, desk, devices = fake_token_app(home)
-    service = PinUnblockService(
+    unblock = service(
         desk.uow, devices.tokens, EscrowSoPinRecovery(escrow_key(), desk.uow),
         FixedClock(NOW), KIOSK_ID,
         renderer=PdfDeskReceiptRenderer(), receipts_dir=desk.desk.settings.receipts_dir,
     )  # fmt: skip
-    app.services = replace(app.services, pin_unblock=service)
+    app.services = replace(app.services, pin_unblock=unblock)
     return app, desk, devices
 
 
