@@ -18,11 +18,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from typing import Generic, TypeVar
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
+from kiosk.domain.checkpoint import CheckpointVerifier
 from kiosk.domain.errors import ConfigError
 
 SIG_ED25519 = 0x01
@@ -47,6 +49,27 @@ def _spki_pem(public_key: ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey) 
     return public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+
+
+_Verifier = TypeVar("_Verifier", bound=CheckpointVerifier)
+
+
+class NamedByVerifier(Generic[_Verifier]):
+    """A checkpoint signer (software or on a token) goes by its verifier's key name and ID."""
+
+    def __init__(self, verifier: _Verifier) -> None:
+        self._verifier = verifier
+
+    @property
+    def key_name(self) -> str:
+        return self._verifier.key_name
+
+    @property
+    def key_id(self) -> bytes:
+        return self._verifier.key_id
+
+    def verifier(self) -> _Verifier:
+        return self._verifier
 
 
 class Ed25519CheckpointVerifier:
@@ -101,10 +124,10 @@ class Ed25519CheckpointVerifier:
         return verifier
 
 
-class Ed25519CheckpointSigner:
+class Ed25519CheckpointSigner(NamedByVerifier[Ed25519CheckpointVerifier]):
     def __init__(self, key_name: str, private_key: ed25519.Ed25519PrivateKey) -> None:
+        super().__init__(Ed25519CheckpointVerifier(key_name, private_key.public_key()))
         self._private_key = private_key
-        self._verifier = Ed25519CheckpointVerifier(key_name, private_key.public_key())
 
     def __repr__(self) -> str:
         return f"Ed25519CheckpointSigner({self.key_name!r}, id={self.key_id.hex()})"
@@ -113,19 +136,8 @@ class Ed25519CheckpointSigner:
     def generate(cls, key_name: str) -> Ed25519CheckpointSigner:
         return cls(key_name, ed25519.Ed25519PrivateKey.generate())
 
-    @property
-    def key_name(self) -> str:
-        return self._verifier.key_name
-
-    @property
-    def key_id(self) -> bytes:
-        return self._verifier.key_id
-
     def sign(self, message: bytes) -> bytes:
         return self._private_key.sign(message)
-
-    def verifier(self) -> Ed25519CheckpointVerifier:
-        return self._verifier
 
 
 class EcdsaP256CheckpointVerifier:
@@ -158,10 +170,10 @@ class EcdsaP256CheckpointVerifier:
         return True
 
 
-class EcdsaP256CheckpointSigner:
+class EcdsaP256CheckpointSigner(NamedByVerifier[EcdsaP256CheckpointVerifier]):
     def __init__(self, key_name: str, private_key: ec.EllipticCurvePrivateKey) -> None:
+        super().__init__(EcdsaP256CheckpointVerifier(key_name, private_key.public_key()))
         self._private_key = private_key
-        self._verifier = EcdsaP256CheckpointVerifier(key_name, private_key.public_key())
 
     def __repr__(self) -> str:
         return f"EcdsaP256CheckpointSigner({self.key_name!r}, id={self.key_id.hex()})"
@@ -170,19 +182,8 @@ class EcdsaP256CheckpointSigner:
     def generate(cls, key_name: str) -> EcdsaP256CheckpointSigner:
         return cls(key_name, ec.generate_private_key(ec.SECP256R1()))
 
-    @property
-    def key_name(self) -> str:
-        return self._verifier.key_name
-
-    @property
-    def key_id(self) -> bytes:
-        return self._verifier.key_id
-
     def sign(self, message: bytes) -> bytes:
         return self._private_key.sign(message, ec.ECDSA(hashes.SHA256()))
-
-    def verifier(self) -> EcdsaP256CheckpointVerifier:
-        return self._verifier
 
 
 CheckpointKeyVerifier = Ed25519CheckpointVerifier | EcdsaP256CheckpointVerifier

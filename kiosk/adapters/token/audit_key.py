@@ -24,7 +24,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from kiosk.adapters.crypto.checkpoint_keys import EcdsaP256CheckpointVerifier
+from kiosk.adapters.crypto.checkpoint_keys import EcdsaP256CheckpointVerifier, NamedByVerifier
 from kiosk.adapters.token.key_folder import load_key_description, load_pin_file, read_file
 from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
 from kiosk.adapters.token.token_keys import public_key_from_spki
@@ -135,7 +135,7 @@ def load_audit_verifier(folder: Path, key_name: str) -> EcdsaP256CheckpointVerif
     return EcdsaP256CheckpointVerifier(key_name, key)
 
 
-class Pkcs11CheckpointSigner:
+class Pkcs11CheckpointSigner(NamedByVerifier[EcdsaP256CheckpointVerifier]):
     """``CheckpointSigner`` with the audit key on its token; each signature opens a short
     logged-in session and closes it."""
 
@@ -146,24 +146,13 @@ class Pkcs11CheckpointSigner:
         pin: str,
         verifier: EcdsaP256CheckpointVerifier,
     ) -> None:
+        super().__init__(verifier)
         self._tokens = tokens
         self._ref = ref
         self._pin = pin
-        self._verifier = verifier
 
     def __repr__(self) -> str:  # the PIN stays out of logs
         return f"Pkcs11CheckpointSigner({self.key_name!r}, token={self._ref.label!r})"
-
-    @property
-    def key_name(self) -> str:
-        return self._verifier.key_name
-
-    @property
-    def key_id(self) -> bytes:
-        return self._verifier.key_id
-
-    def verifier(self) -> EcdsaP256CheckpointVerifier:
-        return self._verifier
 
     def sign(self, message: bytes) -> bytes:
         try:
