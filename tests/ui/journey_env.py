@@ -16,10 +16,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from kiosk.adapters.fakes.memory import FixedClock
+from kiosk.adapters.receipt.pdf_desk_receipt import PdfDeskReceiptRenderer
 from kiosk.domain.certificate_revocation import CertificateRevocation, RevocationReason
 from kiosk.domain.desk_receipt import DeskAct, DeskReceipt, DeskReceiptCore, desk_receipt_digest
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.personalisation_journal import Delivery
+from kiosk.domain.receipt import Printer
 from kiosk.services.appointment import Appointment
 from kiosk.services.desk_acts import DeliveredCertificate, identity_rows
 from kiosk.services.desk_revocation import DeskRevocation, DeskRevocationService
@@ -55,12 +57,26 @@ FIXED_PDF = Path("/var/lib/kiosque/attestations/CS-2026-000125-revocation.pdf")
 
 
 def fake_revocation_app(
-    home: Path, *, authority: CertificateRevocation | None = None
+    home: Path,
+    *,
+    authority: CertificateRevocation | None = None,
+    paper: bool = False,
+    printer: Printer | None = None,
 ) -> tuple[KioskApp, AppointmentDesk, FakeDevices]:
     """``fake_token_app`` that also revokes at the desk; without ``authority`` (the
-    in-memory CA does not revoke), the revocation is left to the back office to publish."""
+    in-memory CA does not revoke), the revocation is left to the back office to publish.
+    ``paper``: the attestation is filed as a PDF in the receipts folder (and printed on
+    ``printer``), as bootstrap does."""
     app, desk, devices = fake_token_app(home)
-    service = DeskRevocationService(desk.uow, authority, FixedClock(NOW), KIOSK_ID)
+    service = DeskRevocationService(
+        desk.uow,
+        authority,
+        FixedClock(NOW),
+        KIOSK_ID,
+        renderer=PdfDeskReceiptRenderer() if paper else None,
+        printer=printer,
+        receipts_dir=desk.desk.settings.receipts_dir if paper else None,
+    )
     app.services = replace(app.services, desk_revocation=service)
     return app, desk, devices
 

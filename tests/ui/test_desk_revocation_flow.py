@@ -13,6 +13,7 @@ import pytest
 from cryptography import x509
 
 from kiosk.domain.dossier_state import DossierState
+from kiosk.domain.errors import DeviceError
 from kiosk.domain.token_register import TokenState
 from kiosk.ui.screens.confirm import ConfirmScreen
 from kiosk.ui.screens.desk_receipt_view import DeskReceiptViewScreen
@@ -107,6 +108,9 @@ async def test_a_revocation_on_softhsm_is_published_in_the_crl(
         assert "Attestation de révocation d'un certificat électronique au guichet" in shown
         assert "Révocation publiée par l'autorité de certification" in shown
         assert "⚠ Attention" not in shown
+        pdf = app.screen.pdf  # filed in the receipts folder, as bootstrap configures it
+        assert pdf is not None and pdf.read_bytes().startswith(b"%PDF-")
+        assert f"Attestation enregistrée : {pdf}" in " ".join(shown.split())
         no_secret_on_screen(pilot)
         await pilot.press("enter")
         await settle(pilot)
@@ -230,3 +234,31 @@ async def test_a_dossier_delivered_without_a_trace_here_is_sent_to_the_back_offi
     assert "appointment.end" in kinds
     for event in REVOKED_EVENTS:
         assert event not in kinds
+
+
+class DownPrinter:
+    def print_file(self, path: Path) -> str:
+        raise DeviceError("Imprimante « accueil » injoignable.")
+
+
+@run_async
+async def test_a_printer_that_fails_is_a_warning_the_revocation_stands(tmp_path: Path) -> None:
+    app, desk, _ = fake_revocation_app(tmp_path / "home", paper=True, printer=DownPrinter())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_reason_step(pilot, desk)
+        await choose_reason(pilot, 2)
+        await confirm_revocation(pilot)
+        screen = app.screen
+        assert isinstance(screen, DeskReceiptViewScreen)
+        shown = " ".join(said(app).split())
+        assert "⚠ Attention : Attestation non imprimée : Imprimante « accueil » injoignable." in (
+            shown
+        )
+        assert screen.pdf is not None and screen.pdf.read_bytes().startswith(b"%PDF-")
+        assert f"Attestation enregistrée : {screen.pdf}" in shown
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
+        assert "Révocation effectuée" in status_text(app.screen, "#lookup-status")
+
+    assert desk.dossier().state is DossierState.REVOKED

@@ -28,6 +28,7 @@ from kiosk.ui.widgets.session_bar import SessionBar
 from kiosk.ui.widgets.status_line import Kind, StatusLine
 
 LABEL_WIDTH = 28
+NO_PDF = "non (ce kiosque n'enregistre pas les attestations en PDF : elle est à l'écran)."
 NO_PRINTER = "aucune imprimante configurée : imprimez le PDF si le titulaire en veut un exemplaire."
 
 
@@ -35,7 +36,9 @@ def attestation_file_lines(
     pdf: Path | None, print_job: str | None, problems: Sequence[str]
 ) -> list[tuple[str, str]]:
     """Where the attestation is: its PDF, its print job (or why there is none)."""
-    lines = [("Attestation enregistrée", str(pdf) if pdf else "non enregistrée")]
+    # A failed PDF is one of the problems; without any, this kiosk files none.
+    unsaved = "non enregistrée" if problems else NO_PDF
+    lines = [("Attestation enregistrée", str(pdf) if pdf is not None else unsaved)]
     if print_job:
         lines.append(("Impression", f"envoyée (travail {print_job})"))
     elif pdf is not None and not problems:
