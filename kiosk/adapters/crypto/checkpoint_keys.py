@@ -60,6 +60,9 @@ class NamedByVerifier(Generic[_Verifier]):
     def __init__(self, verifier: _Verifier) -> None:
         self._verifier = verifier
 
+    def __repr__(self) -> str:  # names the key, never shows it
+        return f"{type(self).__name__}({self.key_name!r}, id={self.key_id.hex()})"
+
     @property
     def key_name(self) -> str:
         return self._verifier.key_name
@@ -129,9 +132,6 @@ class Ed25519CheckpointSigner(NamedByVerifier[Ed25519CheckpointVerifier]):
         super().__init__(Ed25519CheckpointVerifier(key_name, private_key.public_key()))
         self._private_key = private_key
 
-    def __repr__(self) -> str:
-        return f"Ed25519CheckpointSigner({self.key_name!r}, id={self.key_id.hex()})"
-
     @classmethod
     def generate(cls, key_name: str) -> Ed25519CheckpointSigner:
         return cls(key_name, ed25519.Ed25519PrivateKey.generate())
@@ -174,9 +174,6 @@ class EcdsaP256CheckpointSigner(NamedByVerifier[EcdsaP256CheckpointVerifier]):
     def __init__(self, key_name: str, private_key: ec.EllipticCurvePrivateKey) -> None:
         super().__init__(EcdsaP256CheckpointVerifier(key_name, private_key.public_key()))
         self._private_key = private_key
-
-    def __repr__(self) -> str:
-        return f"EcdsaP256CheckpointSigner({self.key_name!r}, id={self.key_id.hex()})"
 
     @classmethod
     def generate(cls, key_name: str) -> EcdsaP256CheckpointSigner:
