@@ -8,7 +8,8 @@ certificate must be for the key the kiosk generates on the token. So the deliver
 as it would on a day the CA was down in the morning: a first run stops at the issuance
 (the CA refuses; the token keeps its key, journaled), the session's embedded CA signs the
 certificate the mock will return for that key, and the kiosk, started again on the CA
-back up, takes the run up and gets its certificate over CMP.
+back up, takes the run up and gets its certificate over CMP. The holder accepts it, comes
+back to have it revoked, and the revocation goes to the CMP server too.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ from kiosk.bootstrap import make_services
 from kiosk.config import Settings, load_settings
 from kiosk.doctor import diagnose
 from kiosk.doctor.authority import check_ca
+from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.ca_errors import NOTHING_WRITTEN, CaRejectedError
+from kiosk.domain.certificate_revocation import RevocationReason
 from kiosk.domain.certificates import SubjectSpec
 from kiosk.domain.personalisation_journal import Attempt, AttemptStatus
 from kiosk.services.appointment import Appointment
@@ -128,11 +131,11 @@ def cmp_home(tmp_path: Path, softhsm: SoftHsm, embedded_ca: EmbeddedCA) -> CmpHo
     return CmpHome(home, make_cmp_files(tmp_path / "cmp", embedded_ca.chain()), softhsm.module)
 
 
-def _checked_appointment(services: Services) -> Appointment:
+def _checked_appointment(services: Services, purpose: Purpose = Purpose.DELIVERY) -> Appointment:
     """Through the desk's own services: agent, lookup, identity, photo, answers."""
     session = services.auth.login(AGENT_LOGIN, AGENT_PASSWORD)
     dossier = services.lookup.lookup(session, FIXED_CODES[REF_CONVOKED])
-    appointment = services.appointments.open(session, dossier)
+    appointment = services.appointments.open(session, dossier, purpose=purpose)
     report = services.identity.check(appointment, services.identity.read_mrz(appointment, PASSPORT))
     assert report.passed, [c.explanation for c in report.failures]
     services.identity.confirm_photo(appointment, matches=True)
@@ -148,7 +151,7 @@ def _any_certificate(ca: EmbeddedCA, subject: SubjectSpec) -> bytes:
     return ca.issue(csr, subject, PROFILE).cert_der
 
 
-def test_a_kiosk_configured_for_cmp_gets_its_certificates_from_the_ca_server(
+def test_a_kiosk_configured_for_cmp_issues_and_revokes_through_the_ca_server(
     cmp_home: CmpHome, embedded_ca: EmbeddedCA
 ) -> None:
     first = cmp_home.configure(port=9)  # rewritten below, once the mock has its port
@@ -177,11 +180,19 @@ def test_a_kiosk_configured_for_cmp_gets_its_certificates_from_the_ca_server(
         services = make_services(cmp_home.configure(server.port))
         assert services.personalisation is not None
         result = services.personalisation.personalise(appointment, stopped.token_serial, HOLDER_PIN)
+        assert services.delivery is not None and services.desk_revocation is not None
+        core = services.delivery.receipt_core(appointment, result)
+        services.delivery.accept(appointment, result, HOLDER_PIN, core)
+        # The holder comes back: the token was stolen. The CMP server revokes.
+        revocation = _checked_appointment(services, Purpose.REVOCATION)
+        revoked = services.desk_revocation.revoke(revocation, RevocationReason.KEY_COMPROMISE)
 
     assert result.certificate.cert_der == prepared.cert_der
+    assert (revoked.published, revoked.problem) == (True, None)
+    assert revoked.certificate_serial == prepared.serial_hex.lstrip("0")
     assert tokens.read_certificate(result.token_serial, result.key_id) == prepared.cert_der
-    [verified] = cmp_home.attempts(first)
-    assert verified.status is AttemptStatus.VERIFIED
+    [delivered] = cmp_home.attempts(first)
+    assert delivered.status is AttemptStatus.DELIVERED
     kept = cmp_home.home / "cmp" / "issued" / f"{int(prepared.serial_hex, 16):x}.pem"
     assert kept.read_bytes() == x509.load_der_x509_certificate(prepared.cert_der).public_bytes(
         Encoding.PEM
