@@ -84,3 +84,69 @@ def test_no_journey_snapshot_shows_a_secret(request: pytest.FixtureRequest) -> N
             for variant in {secret, secret.lower(), secret.upper()}:
                 assert variant not in raw, f"{svg.name} contains a secret"
                 assert variant not in shown, f"{svg.name} shows a secret"
+
+
+# PIN unblock --------------------------------------------------------------------------
+# (imports local to the section: the file is shared, its head left as it was)
+
+
+async def _find_delivered_refused(pilot: KioskPilot, desk: AppointmentDesk) -> None:
+    """F6 « Titulaire équipé » on the home; a convoked dossier's reference is refused."""
+    from tests.ui.sample_data import REF_CONVOKED
+    from tests.ui.unblock_env import find_delivered
+
+    await log_in(pilot)
+    await find_delivered(pilot, REF_CONVOKED)
+    await shows(pilot, "est à l'état « Convoqué »")
+
+
+async def _new_pin_half_typed(pilot: KioskPilot, desk: AppointmentDesk) -> None:
+    """A first delivery, then the unblock: the holder has typed the new PIN once."""
+    from tests.ui.app_env import type_into
+    from tests.ui.journey_env import deliver_first
+    from tests.ui.unblock_env import NEW_PIN, to_unblock_step
+
+    await deliver_first(pilot, desk)
+    await to_unblock_step(pilot)
+    await shows(pilot, "C'est le support remis pour ce dossier")
+    await pilot.press("enter")  # to the holder...
+    await settle(pilot)
+    await pilot.press("enter")  # ... who has the screen
+    await settle(pilot)
+    await type_into(pilot, "#pin", NEW_PIN)
+    await shows(pilot, "Code PIN conforme. Saisissez-le une seconde fois.")
+
+
+def _unblock_snap(
+    snap_compare: SnapCompare, home: Path, scenario: Scenario, size: tuple[int, int]
+) -> bool:
+    from tests.ui.unblock_env import fake_unblock_app
+
+    app, desk, _ = fake_unblock_app(home)
+
+    async def run_before(pilot: KioskPilot) -> None:
+        await scenario(pilot, desk)
+        no_blink(pilot.app)
+
+    return snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_find_delivered_refused(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert _unblock_snap(snap_compare, tmp_path / "home", _find_delivered_refused, (80, 24))
+
+
+def test_unblock_new_pin(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert _unblock_snap(snap_compare, tmp_path / "home", _new_pin_half_typed, (80, 24))
+
+
+def test_no_unblock_snapshot_shows_a_pin(request: pytest.FixtureRequest) -> None:
+    from tests.ui.unblock_env import NEW_PIN
+
+    if request.config.getoption("--snapshot-update"):
+        pytest.skip("snapshots are written at the end of this run: checked on the next one")
+    for test in ("test_find_delivered_refused", "test_unblock_new_pin"):
+        svg = FOLDER / f"{test}.svg"
+        assert svg.exists(), "run pytest tests/ui/test_snapshots_journeys.py --snapshot-update"
+        raw = svg.read_text(encoding="utf-8")
+        for secret in (NEW_PIN, HOLDER_PIN, *_secrets()):
+            assert secret not in raw and secret not in _svg_text(raw), f"{svg.name}: a secret"
