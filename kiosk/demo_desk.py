@@ -133,7 +133,7 @@ def journeys_to_try(site: str, login: str, desk: Sequence[DeskDossier], today: d
     """The « À essayer » lines of the desk journeys, for the end of ``demo init``."""
     by_journey = {d.journey: d for d in desk}
     lines = [f"À essayer au guichet de {site} (compte {login}) : les démarches après une remise."]
-    lines.append("  Accueil, F6 « Titulaire équipé » : référence du dossier ou n° de série.")
+    lines.append("  À l'accueil, F6 « Titulaire équipé », la référence ou le n° de série, puis :")
     for journey, what in ((PIN_UNBLOCK, "F6 Débloquer le PIN"), (REVOCATION, "F7 Révoquer")):
         found = by_journey.get(journey)
         if found is not None:
@@ -141,6 +141,7 @@ def journeys_to_try(site: str, login: str, desk: Sequence[DeskDossier], today: d
             lines.append(f"  {'':<20} n° de série : {found.certificate_serial}")
     renewal = by_journey.get(RENEWAL)
     if renewal is not None:
+        lines.append("  À l'accueil, le code de retrait, puis F5 comme pour une remise :")
         lines.append(
             f"  {'Renouvellement':<20} {renewal.record['withdrawal_code']}  — "
             f"{_holder(renewal.record)}, convocation à {_local_time(renewal.record)}"
@@ -161,6 +162,10 @@ def journeys_to_try(site: str, login: str, desk: Sequence[DeskDossier], today: d
         lines.append(f"    {_holder(found.record)} ({found.reference})")
         lines += [f"      {line}" for line in passport_mrz(found.record["holder"], today)]
         lines.append("      réponses : " + " / ".join(q["answer"] for q in asked))
+    lines.append(
+        "  La révocation et le renouvellement sont définitifs : "
+        "« kiosk demo init --force » recommence."
+    )
     return lines
 
 
