@@ -24,7 +24,7 @@ then fails for good, the old certificate stays unrevoked but has no key left any
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from kiosk.domain.appointment_lease import Purpose
@@ -63,6 +63,14 @@ class Superseded:
     problem: str | None = None  # French: why not yet (the back office will)
 
 
+@dataclass(frozen=True)
+class ReusedTokenCheck(TokenCheck):
+    """The check of the holder's current token, to be wiped (its SO PIN from the back
+    office) and personalised again for the renewal."""
+
+    renews: str = ""  # the dossier whose token it is
+
+
 class RenewalService:
     def __init__(
         self,
@@ -91,12 +99,18 @@ class RenewalService:
 
     # The token ------------------------------------------------------------------------
 
-    def check_token(self, appointment: Appointment, serial: str) -> TokenCheck:
-        """``PersonalisationService.check_token``, knowing the holder's current token."""
+    def check_token(
+        self, appointment: Appointment, serial: str, *, wipe: bool = False
+    ) -> TokenCheck:
+        """``PersonalisationService.check_token``, knowing the holder's current token: that
+        one is always wiped and its check is a ``ReusedTokenCheck``; any other token is
+        checked as usual, ``wipe`` being the agent's decision to erase it."""
         reuse = self._reuse(appointment.reference, serial)
         if reuse is None:
-            return self._personalisation.check_token(appointment, serial)
-        return self._personalisation.check_token(appointment, serial, wipe=True, reuse_for=reuse)
+            return self._personalisation.check_token(appointment, serial, wipe=wipe)
+        check = self._personalisation.check_token(appointment, serial, wipe=True, reuse_for=reuse)
+        facts = {field.name: getattr(check, field.name) for field in fields(check)}
+        return ReusedTokenCheck(**facts, renews=reuse)
 
     def personalise(
         self,

@@ -31,6 +31,7 @@ from kiosk.ui.appointment_flow import AppointmentFlow, ReturnToLookup
 from kiosk.ui.guarded_app import GuardedApp
 from kiosk.ui.key_names import french_key
 from kiosk.ui.messages import LogoutRequested, SessionOpened
+from kiosk.ui.renewal_catch_up import RenewalCatchUp
 from kiosk.ui.resume_flow import ResumeOffers
 from kiosk.ui.safe_text import neutralise
 from kiosk.ui.screens.appointment_screen import AppointmentScreen
@@ -79,6 +80,7 @@ class KioskApp(GuardedApp):
         self._flow: AppointmentFlow | None = None  # the appointment the desk is running
         self._flow_screen: AppointmentScreen | None = None  # its latest step
         self._offers = ResumeOffers(self)
+        self._renewals = RenewalCatchUp(self)
 
     def on_mount(self) -> None:
         if not self.is_headless and threading.current_thread() is threading.main_thread():
@@ -100,6 +102,7 @@ class KioskApp(GuardedApp):
         self.note_input()
         await self.switch_screen(self._home(message.session))
         self._offers.look(message.session)
+        self._renewals.run(message.session)  # a kiosk stopped before revoking what it replaced
 
     def _home(self, session: AgentSession) -> Screen[None]:
         services = self.services

@@ -11,6 +11,7 @@ from kiosk.domain.token_ports import (
     TokenRemovedError,
 )
 from kiosk.services.personalisation import TokenCheck, TokenRefusedError
+from kiosk.services.renewal import ReusedTokenCheck
 from kiosk.ui.safe_text import neutralise
 from kiosk.ui.widgets.status_line import Kind
 
@@ -20,6 +21,15 @@ RETRY = "F5 : reprendre avec le même support (la personnalisation reprend où e
 ANOTHER = "F3 : prendre un autre support"
 END = "F9 : terminer le rendez-vous (Support défectueux)"
 BACK_TO_SUPPORT = "F3 : revenir au support (F4 y redemande son code PIN administrateur)"
+REUSED = (
+    "Support actuel du titulaire (certificat du dossier {renews}, renouvelé) : il sera "
+    "effacé avec son code PIN administrateur donné par le back-office, puis personnalisé "
+    "pour le renouvellement."
+)
+REUSE_REFUSED = (
+    "Le code PIN administrateur donné par le back-office ne convient pas à ce support : "
+    "il ne peut pas être réutilisé."
+)
 
 
 def token_facts(token: TokenInfo) -> str:
@@ -37,7 +47,9 @@ def check_verdict(check: TokenCheck, wipe: bool) -> tuple[Kind, str]:
         if check.wipe_would_help and not wipe:
             return Kind.ERROR, f"{check.refusal} F4 : effacer ce support."
         return Kind.ERROR, f"Support refusé : {check.refusal} Insérez un autre support ; {END}."
-    if wipe:
+    if isinstance(check, ReusedTokenCheck):
+        text = REUSED.format(renews=check.renews)
+    elif wipe:
         text = "Le support sera effacé, puis personnalisé pour ce dossier."
     elif check.resumes and check.first_step is not None:
         text = (
@@ -51,11 +63,14 @@ def check_verdict(check: TokenCheck, wipe: bool) -> tuple[Kind, str]:
     return Kind.OK, f"{text} {TO_HOLDER}"
 
 
-def failure_advice(error: KioskError, *, so_pin_refused: bool = False) -> str:
+def failure_advice(error: KioskError, *, so_pin_refused: bool = False, reused: bool = False) -> str:
     """The message of a failed run, followed by the way forward. ``so_pin_refused``: the
-    PIN refused was the SO PIN the agent typed to erase the token."""
+    PIN refused was the SO PIN used to erase the token: the one the agent typed, or, for
+    the holder's current token reused by a renewal (``reused``), the back office's."""
     if isinstance(error, TokenRemovedError):
         return f"{REMOVED} Sinon, {ANOTHER} ; {END}."
+    if so_pin_refused and reused:
+        return f"{error.message} {REUSE_REFUSED} {ANOTHER} ; {END}."
     if so_pin_refused:
         return f"{error.message} {BACK_TO_SUPPORT} ; {END}."
     if isinstance(error, PinIncorrectError):

@@ -30,12 +30,14 @@ from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.dossier_state import DELIVERABLE, DossierState
 from kiosk.domain.errors import KioskError
 from kiosk.domain.model import Dossier, Person, Role
+from kiosk.domain.renewal import Renewal
 from kiosk.services.appointment import Appointment
 from kiosk.services.auth import AgentSession
 from kiosk.services.container import KioskInfo
 from kiosk.ui import formatting as fmt
 from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow, services_of
 from kiosk.ui.messages import LogoutRequested
+from kiosk.ui.renewal_words import renewal_rows
 from kiosk.ui.safe_text import EMPTY, safe_text
 from kiosk.ui.screens.confirm import ConfirmScreen
 from kiosk.ui.screens.identity import IdentityScreen
@@ -153,12 +155,18 @@ class DossierScreen(Screen[None]):
             super().__init__()
             self.text = text
 
+    class RenewalRead(Message):
+        def __init__(self, renewal: Renewal) -> None:
+            super().__init__()
+            self.renewal = renewal
+
     def __init__(self, dossier: Dossier, session: AgentSession, info: KioskInfo) -> None:
         super().__init__()
         self.dossier = dossier
         self._session = session
         self._info = info
         self._busy = False
+        self.renewal: Renewal | None = None  # read after the screen is up (a DB read)
 
     def compose(self) -> ComposeResult:
         dossier = self.dossier
@@ -172,6 +180,8 @@ class DossierScreen(Screen[None]):
                 yield FieldSection("Dossier", _dossier_rows(dossier, self._info), id="sec-dossier")
                 yield FieldSection("Entreprise", _company_rows(dossier), id="sec-company")
                 yield FieldSection("Produit", _product_rows(dossier), id="sec-product")
+                if self.renewal is not None:
+                    yield self._renewal_section(self.renewal)
             with Vertical(classes="dossier-column"):
                 yield FieldSection("Titulaire", _holder_rows(dossier.holder), id="sec-holder")
                 yield FieldSection(
@@ -189,6 +199,34 @@ class DossierScreen(Screen[None]):
         # Long imported values may need more than 24 lines: arrows and Page Down scroll.
         self.query_one("#dossier-body", VerticalScroll).focus()
         self.status.display = False
+        if services_of(self.app).renewals is not None:
+            self._read_renewal(self.dossier.reference)
+
+    # A renewal dossier: what it renews, in a section of its own once read
+
+    @work(thread=True, exclusive=True, group="dossier-renewal", description="dossier-renewal")
+    def _read_renewal(self, reference: str) -> None:
+        renewals = services_of(self.app).renewals
+        try:
+            renewal = renewals.renewal(reference) if renewals is not None else None
+        except Exception:  # the dossier reads well without it; the delivery says the rest
+            log.exception("renewal of the dossier could not be read")
+            return
+        if renewal is not None:
+            self.post_message(self.RenewalRead(renewal))
+
+    @on(RenewalRead)
+    async def _renewal_read(self, message: RenewalRead) -> None:
+        self.renewal = message.renewal
+        if not self.query("#sec-renewal"):
+            product = self.query_one("#sec-product", FieldSection)
+            column = product.parent
+            assert isinstance(column, Vertical)
+            await column.mount(self._renewal_section(message.renewal), after=product)
+
+    @staticmethod
+    def _renewal_section(renewal: Renewal) -> FieldSection:
+        return FieldSection("Renouvellement", renewal_rows(renewal), id="sec-renewal")
 
     @property
     def status(self) -> StatusLine:

@@ -28,6 +28,7 @@ from kiosk.domain.token_ports import PinIncorrectError, TokenRemovedError
 from kiosk.services.appointment import EndReason
 from kiosk.services.personalisation import PersonalisationResult
 from kiosk.services.personalisation_steps import StepProgress
+from kiosk.services.renewal import ReusedTokenCheck
 from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow
 from kiosk.ui.reader_watch import CardChanged, ReaderLost, ReaderWatch, card_text
 from kiosk.ui.safe_text import neutralise
@@ -147,7 +148,9 @@ class PersonaliseProgressScreen(AppointmentScreen):
             assert personalisation is not None and delivery is not None and media is not None
             if relocate:  # the token got its serial at initialisation: find it again
                 run.token = media.token_in(appointment, run.reader or "")
-            result = personalisation.personalise(
+            # A renewal wipes and personalises again the holder's current token; any other
+            # token, and any other dossier, goes the usual way.
+            result = (services.renewals or personalisation).personalise(
                 appointment,
                 run.serial,
                 run.pin.reveal(),
@@ -202,9 +205,13 @@ class PersonaliseProgressScreen(AppointmentScreen):
         self.failure = message.error
         self.steps.finish()
         run = self.run
-        # Before the holder's PIN is on the token, only an erasure's SO PIN can be refused.
+        # Before the holder's PIN is on the token, only an erasure's SO PIN can be refused:
+        # the agent's, or the back office's for the holder's current token (a renewal).
+        reused = isinstance(run.check, ReusedTokenCheck)
         self.so_pin_refused = (
-            isinstance(message.error, PinIncorrectError) and run.wipe and not run.pin_on_token
+            isinstance(message.error, PinIncorrectError)
+            and (run.wipe or reused)
+            and not run.pin_on_token
         )
         if self.so_pin_refused:
             run.so_pin.forget()
@@ -217,7 +224,7 @@ class PersonaliseProgressScreen(AppointmentScreen):
         text = (
             UNEXPECTED
             if message.error is None
-            else failure_advice(message.error, so_pin_refused=self.so_pin_refused)
+            else failure_advice(message.error, so_pin_refused=self.so_pin_refused, reused=reused)
         )
         self.status.show(text, Kind.ERROR)
         self.refresh_bindings()

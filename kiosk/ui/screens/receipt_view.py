@@ -3,7 +3,8 @@
 The delivery is recorded before the PDF is written and printed: a PDF or printer problem
 is shown as a warning, with where the receipt stays available; it never undoes the
 delivery. The receipt's wording is the PDF's (``receipt_lines``). Entrée or F10 goes back
-to the lookup screen, which says « Remise effectuée ».
+to the lookup screen, which says « Remise effectuée » (« Renouvellement effectué » for a
+renewal, with the certificate it replaces and whether that one is revoked).
 """
 
 from __future__ import annotations
@@ -27,12 +28,24 @@ from kiosk.ui.widgets.session_bar import SessionBar
 from kiosk.ui.widgets.status_line import Kind, StatusLine
 
 LABEL_WIDTH = 28
+REPLACED = "certificat remplacé"
 NO_PRINTER = "aucune imprimante configurée : imprimez le PDF si le titulaire en veut un exemplaire."
+
+
+def replaced_revoked(delivered: Delivered) -> bool:
+    """Whether the certificate a renewal replaces was revoked at the CA: when it was not,
+    ``DeliveryService.accept`` says so among the problems, naming « certificat remplacé »."""
+    return not any(REPLACED in problem.lower() for problem in delivered.problems)
 
 
 def delivered_notice(delivered: Delivered) -> str:
     receipt = delivered.receipt
-    return f"Remise effectuée : dossier {receipt.reference} remis à {holder_name(receipt)}."
+    done = f"dossier {receipt.reference} remis à {holder_name(receipt)}"
+    replaced = receipt.core.superseded_certificate_serial
+    if replaced is None:
+        return f"Remise effectuée : {done}."
+    fate = "révoqué" if replaced_revoked(delivered) else "révocation à publier par le back-office"
+    return f"Renouvellement effectué : {done} ; certificat remplacé n° {replaced} : {fate}."
 
 
 def file_lines(delivered: Delivered) -> list[tuple[str, str]]:

@@ -3,7 +3,9 @@
 The reader's events come live (a card in, a card out); each card in is read: which token
 it is (``MediumService``), then what the personalisation would do with it
 (``check_token``: new token, interrupted run taken up, or refused and why). A token that
-is not blank is erased only on the agent's explicit decision, with its SO PIN. Entrée
+is not blank is erased only on the agent's explicit decision, with its SO PIN; the
+holder's current token, for a renewal whose product allows it, is said to be reused (the
+back office gives its SO PIN). Entrée
 hands the screen to the holder, who chooses the PIN; F8 leaves the dossier as it is (the
 appointment is released, the holder may come back).
 
@@ -200,7 +202,10 @@ class TokenInsertScreen(AppointmentScreen):
         try:
             assert services.media is not None and services.personalisation is not None
             token = services.media.token_in(appointment, reader, another=another)
-            check = services.personalisation.check_token(appointment, token.serial, wipe=wipe)
+            # A renewal knows the holder's current token (to reuse); the renewal service
+            # sends any other token, and any other dossier, the usual way.
+            checker = services.renewals or services.personalisation
+            check = checker.check_token(appointment, token.serial, wipe=wipe)
         except KioskError as exc:
             self.post_message(self.Refused(generation, exc.message))
         except Exception:

@@ -1,0 +1,231 @@
+"""A renewal from the keyboard: the dossier screen says what the renewal renews, the token
+step recognises the holder's current token when the product lets it be reused (and
+honours the agent's F4 on any other token that is not blank), the receipt says
+« Renouvellement effectué » and names the certificate replaced, which is revoked; and a
+kiosk stopped before that revocation finishes it at the next login."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiosk.adapters.fakes.fake_token import FakeToken
+from kiosk.domain.certificate_revocation import RevocationReason
+from kiosk.domain.dossier_state import DossierState
+from kiosk.domain.token_register import TokenState
+from kiosk.ui.app import KioskApp
+from kiosk.ui.screens.dossier import DossierScreen
+from kiosk.ui.screens.lookup import LookupScreen
+from kiosk.ui.screens.receipt_view import ReceiptViewScreen
+from kiosk.ui.screens.token_insert import TokenInsertScreen
+from kiosk.ui.widgets.field_section import FieldSection
+from tests.integration.softhsm_env import SoftHsm, ca_folder, softhsm
+from tests.ui.app_env import (
+    KioskPilot,
+    log_in,
+    look_up,
+    run_async,
+    screen_text,
+    settle,
+    status_text,
+    type_into,
+)
+from tests.ui.appointment_env import AppointmentDesk
+from tests.ui.renewal_env import (
+    OLD_SERIAL,
+    REF_RENEWAL,
+    RENEWAL_CODE,
+    RecordingAuthority,
+    allow_token_reuse,
+    import_renewal,
+    renewal_app,
+    renewal_identified,
+    renewal_record,
+    with_renewals,
+)
+from tests.ui.sample_data import FIXED_CODES, REF_CONVOKED, REF_DELIVERED
+from tests.ui.token_env import (
+    FAKE_SERIALS,
+    fake_token_app,
+    no_pin_anywhere,
+    said,
+    shows,
+    softhsm_app,
+    to_personalised,
+    to_receipt,
+    to_token_step,
+    until,
+)
+
+_FIXTURES = (softhsm, ca_folder)
+HOLDERS_TOKEN = FAKE_SERIALS[0]
+
+
+async def renewal_section(pilot: KioskPilot) -> dict[str, str]:
+    """The « Renouvellement » section of the renewal's dossier screen, once read (the
+    lookup screen is back afterwards)."""
+    await look_up(pilot, RENEWAL_CODE)
+    screen = pilot.app.screen
+    assert isinstance(screen, DossierScreen)
+    await until(pilot, lambda: bool(screen.query("#sec-renewal")), "the renewal section")
+    section = screen.query_one("#sec-renewal", FieldSection)
+    assert section.border_title == "Renouvellement"
+    assert "Renouvelle" in screen_text(pilot.app)  # type: ignore[arg-type]
+    rows = {label: value.plain for label, value in section.rows}
+    await pilot.press("escape")
+    await settle(pilot)
+    return rows
+
+
+async def finish_delivery(pilot: KioskPilot) -> str:
+    """From a token that checked out to the receipt; what the receipt screen says."""
+    await to_personalised(pilot)
+    await to_receipt(pilot)
+    assert isinstance(pilot.app.screen, ReceiptViewScreen)
+    shown = said(pilot.app)
+    no_pin_anywhere(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, LookupScreen)
+    return shown
+
+
+def audited(desk: AppointmentDesk, reference: str) -> list[str]:
+    return [kind for kind, _ in desk.kinds(reference)]
+
+
+@pytest.mark.integration
+@run_async
+async def test_a_renewal_on_a_blank_token_on_softhsm_revokes_the_certificate_it_replaces(
+    tmp_path: Path, softhsm: SoftHsm, ca_folder: Path
+) -> None:
+    app, desk = softhsm_app(tmp_path / "home", ca_folder)
+    import_renewal(desk, renewal_record(REF_DELIVERED, serial=OLD_SERIAL))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await log_in(pilot)
+        assert await renewal_section(pilot) == {
+            "Renouvelle": f"dossier {REF_DELIVERED}",
+            "Certificat remplacé": OLD_SERIAL,
+            "Support actuel": "non réutilisable (offre) : prenez un support vierge",
+        }
+
+        await renewal_identified(pilot, REF_DELIVERED, login=False)
+        assert isinstance(app.screen, TokenInsertScreen)
+        await shows(pilot, "Support vierge : prêt pour la personnalisation.")
+        shown = await finish_delivery(pilot)
+
+        assert "Renouvellement effectué : dossier CS-2026-000140 remis à Yann Morvan" in shown
+        assert f"certificat remplacé n° {OLD_SERIAL} : révoqué." in shown
+        assert "renouvellement" in shown and "Attention" not in shown
+        lookup_status = status_text(app.screen, "#lookup-status")
+        assert "Renouvellement effectué" in lookup_status and OLD_SERIAL in lookup_status
+
+        await look_up(pilot, FIXED_CODES[REF_DELIVERED])
+        await shows(pilot, "État : Révoqué")
+
+    assert desk.dossier(REF_RENEWAL).state is DossierState.DELIVERED
+    assert desk.dossier(REF_DELIVERED).state is DossierState.REVOKED
+    assert "renewal.superseded" in audited(desk, REF_RENEWAL)
+    revoked = desk.last("ca.revoke", REF_DELIVERED)
+    assert revoked.outcome.value == "success"
+    assert revoked.details["certificate_serial"] == OLD_SERIAL
+    assert revoked.details["reason"] == "superseded"
+
+
+@run_async
+async def test_the_holders_current_token_is_reused_when_the_product_allows_it(
+    tmp_path: Path,
+) -> None:
+    authority = RecordingAuthority()
+    app, desk, devices = renewal_app(tmp_path / "home", authority)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_token_step(pilot, desk)  # the first delivery, on the holder's token
+        await finish_delivery(pilot)
+        first = desk.last("dossier.delivered", REF_CONVOKED).details["certificate_serial"]
+        import_renewal(desk, renewal_record(REF_CONVOKED))
+        allow_token_reuse(desk)
+        devices.tokens.tokens[1].present = False  # the holder brought their token only
+
+        assert await renewal_section(pilot) == {
+            "Renouvelle": f"dossier {REF_CONVOKED}",
+            "Certificat remplacé": first,
+            "Support actuel": f"réutilisable : support n° {HOLDERS_TOKEN}",
+        }
+
+        await renewal_identified(pilot, REF_CONVOKED, login=False)
+        await shows(pilot, "Support actuel du titulaire (certificat du dossier CS-2026-000123")
+        assert "effacé avec son code PIN administrateur donné par le back-office" in said(app)
+        shown = await finish_delivery(pilot)
+
+        assert "Renouvellement effectué : dossier CS-2026-000140" in shown
+        assert f"certificat remplacé n° {first} : révoqué." in shown
+
+    assert authority.revoked == [(first, RevocationReason.SUPERSEDED)]
+    assert desk.dossier(REF_CONVOKED).state is DossierState.REVOKED
+    kinds = audited(desk, REF_RENEWAL)
+    assert kinds.index("renewal.token_reuse") < kinds.index("personalisation.started")
+    assert "renewal.superseded" in kinds
+    with desk.uow() as tx:
+        record = tx.token_register.get(HOLDERS_TOKEN)
+    assert record is not None and record.dossier_ref == REF_RENEWAL
+    assert record.state is TokenState.DELIVERED
+
+
+@run_async
+async def test_a_renewal_honours_the_agents_choice_to_erase_a_token_that_is_not_blank(
+    tmp_path: Path,
+) -> None:
+    used = FakeToken("FT-0009", label="ANCIEN", initialized=True, so_pin="SO-9-back-office")
+    authority = RecordingAuthority(refuse=True)
+    app, desk, devices = renewal_app(tmp_path / "home", authority)
+    devices.tokens.tokens[:] = [used]
+    import_renewal(desk, renewal_record(REF_DELIVERED, serial=OLD_SERIAL))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await renewal_identified(pilot, REF_DELIVERED)
+        await shows(pilot, "Ce support n'est pas vierge.")
+        await pilot.press("f4")
+        await settle(pilot)
+        await type_into(pilot, "#so-pin", "SO-9-back-office")
+        await pilot.press("enter")
+        await settle(pilot)
+        await shows(pilot, "Le support sera effacé, puis personnalisé pour ce dossier.")
+        shown = await finish_delivery(pilot)
+
+    # The CA did not answer: the delivery stands, the revocation is to be published.
+    assert "Renouvellement effectué : dossier CS-2026-000140" in shown
+    assert "révocation à publier par le back-office" in shown
+    assert "l'autorité de certification ne répond pas." in shown
+    assert used.label.startswith("CCI MORVAN")
+    assert desk.dossier(REF_DELIVERED).state is DossierState.REVOKED
+    assert desk.last("ca.revoke", REF_DELIVERED).outcome.value == "failure"
+
+
+@pytest.mark.parametrize("answers", [True, False], ids=["ca-answers", "ca-silent"])
+@run_async
+async def test_the_next_login_revokes_what_a_renewal_delivered_before_a_stop_replaced(
+    tmp_path: Path, answers: bool
+) -> None:
+    stopped, desk, _ = fake_token_app(tmp_path / "home")  # delivers, never revokes
+    import_renewal(desk, renewal_record(REF_DELIVERED, serial=OLD_SERIAL))
+    async with stopped.run_test(size=(100, 30)) as pilot:
+        await renewal_identified(pilot, REF_DELIVERED)
+        await finish_delivery(pilot)
+    assert desk.dossier(REF_DELIVERED).state is DossierState.DELIVERED  # still in service
+
+    authority = RecordingAuthority(refuse=not answers)
+    app = with_renewals(KioskApp(stopped.services), desk, authority)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await log_in(pilot)
+        assert isinstance(app.screen, LookupScreen)
+        status = status_text(app.screen, "#lookup-status")
+
+    assert desk.dossier(REF_DELIVERED).state is DossierState.REVOKED
+    assert "renewal.superseded" in audited(desk, REF_RENEWAL)
+    if answers:
+        assert status == "✓ 1 certificat remplacé révoqué (renouvellement CS-2026-000140)."
+        assert authority.revoked == [(OLD_SERIAL, RevocationReason.SUPERSEDED)]
+    else:
+        assert "Révocation du certificat remplacé par le renouvellement CS-2026-000140" in status
+        assert "l'autorité de certification ne répond pas." in status
+        assert desk.last("ca.revoke", REF_DELIVERED).outcome.value == "failure"
