@@ -150,3 +150,44 @@ def test_no_unblock_snapshot_shows_a_pin(request: pytest.FixtureRequest) -> None
         raw = svg.read_text(encoding="utf-8")
         for secret in (NEW_PIN, HOLDER_PIN, *_secrets()):
             assert secret not in raw and secret not in _svg_text(raw), f"{svg.name}: a secret"
+
+
+# Renewal ------------------------------------------------------------------------------
+# (imports local to the section: the file is shared, its head left as it was)
+
+
+async def _renewal_dossier(pilot: KioskPilot, desk: AppointmentDesk) -> None:
+    """The renewal of the sample delivered dossier, its « Renouvellement » section read."""
+    from tests.ui.app_env import look_up
+    from tests.ui.renewal_env import RENEWAL_CODE
+
+    await log_in(pilot)
+    await look_up(pilot, RENEWAL_CODE)
+    await shows(pilot, "État : Convoqué")
+    await settle(pilot)
+    assert pilot.app.screen.query("#sec-renewal"), "the renewal section is shown"
+
+
+def test_renewal_dossier(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    from tests.ui.renewal_env import OLD_SERIAL, import_renewal, renewal_app, renewal_record
+
+    app, desk, _ = renewal_app(tmp_path / "home")
+    import_renewal(desk, renewal_record(REF_DELIVERED, serial=OLD_SERIAL))
+
+    async def run_before(pilot: KioskPilot) -> None:
+        await _renewal_dossier(pilot, desk)
+        no_blink(pilot.app)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+def test_no_renewal_snapshot_shows_its_withdrawal_code(request: pytest.FixtureRequest) -> None:
+    from tests.ui.renewal_env import RENEWAL_CODE
+
+    if request.config.getoption("--snapshot-update"):
+        pytest.skip("snapshots are written at the end of this run: checked on the next one")
+    svg = FOLDER / "test_renewal_dossier.svg"
+    assert svg.exists(), "run pytest tests/ui/test_snapshots_journeys.py --snapshot-update"
+    raw = svg.read_text(encoding="utf-8")
+    for secret in (RENEWAL_CODE, RENEWAL_CODE.replace("-", ""), *RENEWAL_CODE.split("-")):
+        assert secret not in raw and secret not in _svg_text(raw), f"{svg.name}: a secret"
