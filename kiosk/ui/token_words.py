@@ -3,6 +3,7 @@ failed run means for the agent (the way forward, always)."""
 
 from __future__ import annotations
 
+from kiosk.domain.ca_errors import CaOutcomeUnknownError
 from kiosk.domain.errors import KioskError, StorageError
 from kiosk.domain.token_ports import (
     PinIncorrectError,
@@ -20,6 +21,7 @@ REMOVED = "Support retiré : rebranchez-le, puis F5 pour reprendre."
 RETRY = "F5 : reprendre avec le même support (la personnalisation reprend où elle s'est arrêtée)"
 ANOTHER = "F3 : prendre un autre support"
 END = "F9 : terminer le rendez-vous (Support défectueux)"
+RETRY_NEW_KEY = "F5 : reprendre avec le même support (une nouvelle clé sera générée)"
 BACK_TO_SUPPORT = "F3 : revenir au support (F4 y redemande son code PIN administrateur)"
 REUSED = (
     "Support actuel du titulaire (certificat du dossier {renews}, renouvelé) : il sera "
@@ -79,4 +81,9 @@ def failure_advice(error: KioskError, *, so_pin_refused: bool = False, reused: b
         return f"{error.message} {ANOTHER} ; {END}."
     if isinstance(error, StorageError):
         return f"{error.message} Rien n'a été fait sur le support à cette étape. {RETRY}."
+    if isinstance(error, CaOutcomeUnknownError):
+        return (
+            f"{error.message} La révocation à vérifier est enregistrée pour le back-office. "
+            f"{RETRY_NEW_KEY} ; {ANOTHER} ; {END}."
+        )
     return f"{error.message} {RETRY} ; {ANOTHER} ; {END}."
