@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from kiosk.adapters.ca.certificate_reader import X509CertificateReader
 from kiosk.adapters.clock import SystemClock
 from kiosk.adapters.crypto.argon2_hasher import Argon2Hasher
 from kiosk.adapters.db.engine import make_engine
@@ -23,6 +24,7 @@ from kiosk.services.appointment import AppointmentService
 from kiosk.services.audit_browser import AuditBrowser, whole_check
 from kiosk.services.audit_proofs import AuditProofs
 from kiosk.services.auth import AuthService
+from kiosk.services.certificate_view import CertificateView
 from kiosk.services.container import KioskInfo, Services
 from kiosk.services.convocations import ConvocationsService
 from kiosk.services.delivery import DeliveryService
@@ -221,6 +223,7 @@ def make_services(settings: Settings) -> Services:
         token_register=TokenRegisterService(uow, clock),
         reader=make_reader(settings, clock),
         terms_version=settings.pki_settings.terms_version,
+        certificates=CertificateView(X509CertificateReader()),
         convocations=ConvocationsService(uow, clock),
         resumption=ResumptionService(uow, appointments),
         media=media,

@@ -9,6 +9,7 @@ from kiosk.services.answers import AnswersService
 from kiosk.services.appointment import AppointmentService
 from kiosk.services.audit_browser import AuditBrowser
 from kiosk.services.auth import AuthService
+from kiosk.services.certificate_view import CertificateView
 from kiosk.services.convocations import ConvocationsService
 from kiosk.services.delivery import DeliveryService
 from kiosk.services.desk_revocation import DeskRevocationService
@@ -50,6 +51,8 @@ class Services:
     token_register: TokenRegisterService | None
     reader: ReaderPort
     terms_version: str
+    certificates: CertificateView
+    """What a certificate says, for the holder to accept it; needs no configuration."""
     convocations: ConvocationsService | None = None
     """Today's convocations for the home screen; None: the home shows no list."""
     resumption: ResumptionService | None = None

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from kiosk.adapters.ca.certificate_reader import X509CertificateReader
 from kiosk.adapters.fakes.memory import FakeHasher, FixedClock, MemoryUnitOfWorkFactory
 from kiosk.adapters.reader.simulated_reader import SimulatedReader
 from kiosk.domain import withdrawal
@@ -29,6 +30,7 @@ from kiosk.domain.model import (
 from kiosk.services.answers import AnswersService
 from kiosk.services.appointment import AppointmentService
 from kiosk.services.auth import AuthService
+from kiosk.services.certificate_view import CertificateView
 from kiosk.services.container import KioskInfo, Services
 from kiosk.services.convocations import ConvocationsService
 from kiosk.services.identity import IdentityService
@@ -186,6 +188,7 @@ def build_world(*, fixed_codes: bool = True, site: str = SITE) -> World:
         token_register=None,
         reader=SimulatedReader(now=clock.now),
         terms_version="CGU-TEST",
+        certificates=CertificateView(X509CertificateReader()),
         convocations=ConvocationsService(db, clock),
     )
     return World(services, db, clock, codes)

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from kiosk.adapters.ca.certificate_reader import X509CertificateReader
 from kiosk.domain.certificates import SubjectSpec
 from kiosk.domain.errors import ValidationError
 from kiosk.domain.model import Company, Person
-from kiosk.services.certificate_view import QUALIFIED_USAGE, SIGNATURE_USAGE, summarise
+from kiosk.services.certificate_view import QUALIFIED_USAGE, SIGNATURE_USAGE, CertificateView
 from tests.unit.certificate_samples import POLICY_OID, fixed_certificate
 
 NOW = datetime(2026, 4, 14, 7, 0, tzinfo=UTC)
@@ -18,6 +19,7 @@ SUBJECT = SubjectSpec.for_holder(
     Person("Le Goff", "Jeanne Marie"),
     Company("123456782", "12345678200010", "Exemple Industries", "SAS"),
 )
+summarise = CertificateView(X509CertificateReader()).summarise
 
 
 def test_the_summary_states_holder_company_identifier_issuer_and_dates() -> None:

@@ -25,7 +25,7 @@ from kiosk.domain.errors import KioskError
 from kiosk.domain.receipt_text import paris_time
 from kiosk.domain.token_ports import PinLockedError, TokenRemovedError
 from kiosk.services.appointment import EndReason
-from kiosk.services.certificate_view import CertificateSummary, summarise
+from kiosk.services.certificate_view import CertificateSummary
 from kiosk.services.delivery import Delivered
 from kiosk.ui import formatting as fmt
 from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow
@@ -97,7 +97,7 @@ class AcceptanceScreen(AppointmentScreen):
         self.run = run
         self.proposed_end = EndReason.HOLDER_DECLINES
         assert run.result is not None and run.core is not None
-        self.summary = summarise(run.result.certificate)
+        self.summary = flow.services.certificates.summarise(run.result.certificate)
         self.terms_version = run.core.terms_version
         # Held, not passed to the worker: a worker's arguments are in its description.
         self._pin = HeldSecret()
