@@ -4,8 +4,6 @@ the issuing key on its SoftHSM token, checked from outside with openssl."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,9 +17,10 @@ from kiosk.adapters.ca.embedded_ca import EmbeddedCA
 from kiosk.adapters.fakes.fake_ca import FakeCertificateAuthority
 from kiosk.adapters.token.x509_subject import subject_name
 from kiosk.domain.certificate_revocation import RevocableCertificateAuthority, RevocationReason
-from kiosk.domain.certificates import IssuedCertificate
+from kiosk.domain.certificates import CertificateAuthority, IssuedCertificate
 from kiosk.domain.errors import ValidationError
 from kiosk.domain.model import KeyAlgorithm
+from tests.integration.crl_env import ca_copy, openssl, verify_with_crl
 from tests.integration.softhsm_env import (
     HOLDER,
     PROFILE,
@@ -32,15 +31,13 @@ from tests.integration.softhsm_env import (
 )
 
 pytestmark = pytest.mark.integration
-_FIXTURES = (softhsm, ca_folder)
+_FIXTURES = (softhsm, ca_folder, ca_copy)
 
 
 @pytest.fixture
-def folder(ca_folder: Path, tmp_path: Path) -> Path:
-    """A copy of the session's CA folder: same issuing key on its token, own revocations."""
-    copy = tmp_path / "ca"
-    shutil.copytree(ca_folder, copy)
-    return copy
+def folder(ca_copy: Path) -> Path:
+    """The revoking CA's folder, where its revocations and CRL are written."""
+    return ca_copy
 
 
 @pytest.fixture
@@ -48,7 +45,7 @@ def ca(softhsm: SoftHsm, folder: Path) -> EmbeddedCA:
     return EmbeddedCA.load(folder, module_path=softhsm.module, crl_validity=timedelta(days=7))
 
 
-def _issue(ca: EmbeddedCA) -> IssuedCertificate:
+def _issue(ca: CertificateAuthority) -> IssuedCertificate:
     key = ec.generate_private_key(ec.SECP256R1())
     request = (
         x509.CertificateSigningRequestBuilder()
@@ -56,16 +53,6 @@ def _issue(ca: EmbeddedCA) -> IssuedCertificate:
         .sign(key, hashes.SHA256())
     )
     return ca.issue(request.public_bytes(Encoding.DER), HOLDER, PROFILE)
-
-
-def _pem(issued: IssuedCertificate, path: Path) -> str:
-    cert = x509.load_der_x509_certificate(issued.cert_der)
-    path.write_bytes(cert.public_bytes(Encoding.PEM))
-    return str(path)
-
-
-def _openssl(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["openssl", *args], capture_output=True, text=True, check=False)
 
 
 def _now() -> datetime:
@@ -80,18 +67,14 @@ def test_openssl_finds_a_revoked_certificate_revoked_and_another_one_good(
 
     authority.revoke(revoked.serial_hex, RevocationReason.KEY_COMPROMISE, _now())
 
-    crl, root, issuing = (str(folder / n) for n in ("crl.pem", "root-ca.pem", "issuing-ca.pem"))
+    crl = str(folder / "crl.pem")
     chain = tmp_path / "chain.pem"
     chain.write_bytes(
         (folder / "issuing-ca.pem").read_bytes() + (folder / "root-ca.pem").read_bytes()
     )
-    signature = _openssl("crl", "-in", crl, "-CAfile", str(chain), "-noout")
+    signature = openssl("crl", "-in", crl, "-CAfile", str(chain), "-noout")
     assert signature.returncode == 0 and "verify OK" in signature.stderr + signature.stdout
-    checked = [
-        _openssl("verify", "-crl_check", "-CRLfile", crl, "-CAfile", root, "-untrusted", issuing,
-                 _pem(issued, tmp_path / f"{name}.pem"))
-        for name, issued in (("revoked", revoked), ("good", good))
-    ]  # fmt: skip
+    checked = [verify_with_crl(folder, issued.cert_der, tmp_path) for issued in (revoked, good)]
     assert checked[0].returncode != 0
     assert "certificate revoked" in checked[0].stdout + checked[0].stderr
     assert checked[1].returncode == 0, checked[1].stdout + checked[1].stderr
@@ -164,7 +147,7 @@ def test_a_certificate_from_another_authority_is_not_revoked_here(
     ca: EmbeddedCA, folder: Path
 ) -> None:
     other = FakeCertificateAuthority()
-    stranger = _issue_with(other)
+    stranger = _issue(other)
 
     with pytest.raises(ValidationError, match="pas été émis par cette autorité"):
         ca.revoke(
@@ -176,16 +159,6 @@ def test_a_certificate_from_another_authority_is_not_revoked_here(
     with pytest.raises(ValidationError, match="dans le futur"):
         ca.revoke(_issue(ca).serial_hex, RevocationReason.SUPERSEDED, _now() + timedelta(days=1))
     assert not (folder / "revocations.jsonl").exists()
-
-
-def _issue_with(other: FakeCertificateAuthority) -> IssuedCertificate:
-    key = ec.generate_private_key(ec.SECP256R1())
-    request = (
-        x509.CertificateSigningRequestBuilder()
-        .subject_name(subject_name(HOLDER))
-        .sign(key, hashes.SHA256())
-    )
-    return other.issue(request.public_bytes(Encoding.DER), HOLDER, PROFILE)
 
 
 def test_a_new_ca_publishes_an_empty_crl_from_the_start(softhsm: SoftHsm, tmp_path: Path) -> None:
