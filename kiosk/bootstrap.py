@@ -157,9 +157,11 @@ def make_media(settings: Settings, uow: SqlUnitOfWorkFactory) -> MediumService:
 def make_audit_browser(settings: Settings, uow: SqlUnitOfWorkFactory) -> AuditBrowser:
     """The auditor's desk: the whole integrity check, with checkpoint signatures verified
     when the audit key's public half is exported."""
+    from kiosk.adapters.db.audit_reader import SqlAuditReader
     from kiosk.adapters.token.audit_key import load_audit_verifier
     from kiosk.audit_settings import load_audit_settings
 
+    reader = SqlAuditReader(uow.engine, uow.reconnect)  # pages and counts from the indexes
     try:
         audit = load_audit_settings(settings)
         exported = audit.public_key_file.exists()
@@ -167,9 +169,10 @@ def make_audit_browser(settings: Settings, uow: SqlUnitOfWorkFactory) -> AuditBr
     except KioskError:
         # A broken audit configuration must not keep the desk from starting: the auditor
         # then sees the hash chain checked alone.
-        return AuditBrowser(uow)
+        return AuditBrowser(uow, reader=reader)
     proofs = None if verifier is None else AuditProofs(uow, verifier, audit.origin)
-    return AuditBrowser(uow, whole_check(uow, verifier, audit.origin), proofs=proofs)
+    check = whole_check(uow, verifier, audit.origin)
+    return AuditBrowser(uow, check, proofs=proofs, reader=reader)
 
 
 def make_services(settings: Settings) -> Services:

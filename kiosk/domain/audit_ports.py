@@ -8,12 +8,13 @@ together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
-from kiosk.domain.audit import AuditDraft, AuditEvent
+from kiosk.domain.audit import AuditDraft, AuditEvent, Outcome
 from kiosk.domain.checkpoint import SignedCheckpoint
 from kiosk.domain.errors import IntegrityError
 from kiosk.domain.merkle_store import TreeStore
@@ -136,3 +137,127 @@ def commit_personal_draft(
     record = new_personal_record(draft.personal, salts)
     details.update(record.details())
     return replace(draft, details=details, personal=None), record
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which events the auditor's desk reads. Every field left ``None`` (or empty) keeps
+    every event. ``since``/``until`` are instants (``since <= at < until``); ``office`` and
+    ``agent`` match whatever their case, ``type_prefix`` the start of the event type,
+    ``dossier_part`` any part of the reference (any case); ``after_seq`` keeps the events
+    after that one (the next page, found by the last seq of the one before)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    office: str | None = None
+    agent: str | None = None
+    type_prefix: str | None = None
+    outcome: Outcome | None = None
+    dossier_part: str | None = None
+    after_seq: int | None = None
+
+    def keeps_agent(self, agent: str | None) -> bool:
+        return not self.agent or (agent or "").lower() == self.agent.lower()
+
+    def keeps_type(self, event_type: str) -> bool:
+        return not self.type_prefix or event_type.startswith(self.type_prefix)
+
+    def keeps(self, event: AuditEvent) -> bool:
+        """The meaning of the query, one event at a time: what every reader must return."""
+        return (
+            (self.since is None or event.at >= self.since)
+            and (self.until is None or event.at < self.until)
+            and (not self.office or event.site.upper() == self.office.upper())
+            and self.keeps_agent(event.agent)
+            and self.keeps_type(event.event_type)
+            and (self.outcome is None or event.outcome is self.outcome)
+            and (
+                not self.dossier_part
+                or self.dossier_part.upper() in (event.dossier_ref or "").upper()
+            )
+            and (self.after_seq is None or event.seq > self.after_seq)
+        )
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[AuditEvent]
+    """In log order, at most ``limit`` of them."""
+    total: int
+    """How many events the query keeps in all (read in the same transaction)."""
+
+
+@dataclass(frozen=True)
+class AuditTally:
+    """What the statistics count, for the events a query keeps. Counts by office and by
+    agent are ordered by decreasing count, ties in the order each first appears."""
+
+    events: int
+    per_office: dict[str, int]
+    per_agent: dict[str, int]
+    deliveries: list[datetime]
+    """When each successful delivery happened (the desk buckets them into local days)."""
+    refusals_by_reason: dict[str, int]
+    """Refused and aborted events by their ``reason`` detail (else their type)."""
+
+
+DELIVERED = "dossier.delivered"
+REFUSALS = (Outcome.REFUSED, Outcome.ABORTED)
+
+
+def refusal_reason(event_type: str, details: Mapping[str, object]) -> str:
+    reason = details.get("reason")
+    return reason if isinstance(reason, str) and reason else event_type
+
+
+class AuditReader(Protocol):
+    """The audit log as the auditor's desk reads it: pages, counts and statistics under a
+    query, without reading the whole log (the database answers them from its indexes).
+    Read only; events come back exactly as the chain stores them (personal data stays in
+    its own store, behind its commitment)."""
+
+    def page(self, query: AuditQuery, offset: int = 0, limit: int = 50) -> AuditPage: ...
+
+    def count(self, query: AuditQuery) -> int: ...
+
+    def tally(self, query: AuditQuery) -> AuditTally: ...
+
+
+def scan_page(
+    events: Iterable[AuditEvent], query: AuditQuery, offset: int, limit: int
+) -> AuditPage:
+    """The reference reader over events in log order (the fakes', and a small log's)."""
+    kept: list[AuditEvent] = []
+    total = 0
+    for event in events:
+        if query.keeps(event):
+            if offset <= total < offset + limit:
+                kept.append(event)
+            total += 1
+    return AuditPage(kept, total)
+
+
+def scan_tally(events: Iterable[AuditEvent], query: AuditQuery) -> AuditTally:
+    offices: Counter[str] = Counter()
+    agents: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    deliveries: list[datetime] = []
+    count = 0
+    for event in events:
+        if not query.keeps(event):
+            continue
+        count += 1
+        offices[event.site] += 1
+        if event.agent:
+            agents[event.agent] += 1
+        if event.event_type == DELIVERED and event.outcome is Outcome.SUCCESS:
+            deliveries.append(event.at)
+        if event.outcome in REFUSALS:
+            reasons[refusal_reason(event.event_type, event.details)] += 1
+    return AuditTally(
+        count,
+        dict(offices.most_common()),
+        dict(agents.most_common()),
+        deliveries,
+        dict(reasons.most_common()),
+    )

@@ -1,22 +1,32 @@
 """The auditor's desk (issue 7): pages of the audit log under filters, one event, the
 integrity verdict at a glance and simple statistics. Read only.
 
-Filtering streams ``uow.audit.events()`` and filters in Python: a kiosk's log holds a few
-thousand events (the demo's 60 days hold about 3,100), which a walk reads in well under a
-second, and it needs no new read port. A log grown to hundreds of thousands of events would
-want the filters as a SQL query behind a port of its own.
+Pages, counts and statistics go through an ``AuditReader`` (``kiosk.domain.audit_ports``):
+the database answers them from its indexes, so a page of a million-event log costs a few
+milliseconds. Without one (the fakes, a test's small log) the browser walks the log and
+filters in Python, with the same meaning (``AuditQuery.keeps``). The integrity verdict
+always reads the whole log: that is what it checks.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from kiosk.domain.audit import AuditEvent, Outcome, verify_chain
-from kiosk.domain.audit_ports import AuditUnitOfWorkFactory
+from kiosk.domain.audit_ports import (
+    AuditPage,
+    AuditQuery,
+    AuditReader,
+    AuditTally,
+    AuditUnitOfWorkFactory,
+    scan_page,
+    scan_tally,
+)
 from kiosk.domain.checkpoint import CheckpointVerifier
 from kiosk.domain.errors import KioskError, ValidationError
 from kiosk.domain.offices import OFFICES_TZ
@@ -25,8 +35,12 @@ from kiosk.services.audit_checkpoints import open_stored
 from kiosk.services.audit_integrity import AuditIntegrity
 from kiosk.services.audit_proofs import AuditProofs, InclusionProof
 
-DELIVERED = "dossier.delivered"
-REFUSALS = (Outcome.REFUSED, Outcome.ABORTED)
+_ANCHORS_KEPT = 2000
+
+
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """The instant a local day starts, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -42,21 +56,40 @@ class AuditFilters:
     """A prefix: ``identity`` keeps ``identity.check`` and ``identity.mrz``."""
     outcome: Outcome | None = None
     dossier_ref: str | None = None
+    """Any part of the reference: ``000004`` keeps ``CS-2026-000004``."""
+
+    def query(self, tz: tzinfo = OFFICES_TZ) -> AuditQuery:
+        """The same filters as the reader's query: local days become instants."""
+        return AuditQuery(
+            since=None if self.start is None else local_midnight(self.start, tz),
+            until=None if self.end is None else local_midnight(self.end + timedelta(1), tz),
+            office=self.office or None,
+            agent=self.agent or None,
+            type_prefix=self.event_type or None,
+            outcome=self.outcome,
+            dossier_part=self.dossier_ref or None,
+        )
 
     def keeps(self, event: AuditEvent, tz: tzinfo = OFFICES_TZ) -> bool:
-        day = event.at.astimezone(tz).date()
-        return (
-            (self.start is None or day >= self.start)
-            and (self.end is None or day <= self.end)
-            and (not self.office or event.site.upper() == self.office.upper())
-            and (not self.agent or (event.agent or "").lower() == self.agent.lower())
-            and (not self.event_type or event.event_type.startswith(self.event_type))
-            and (self.outcome is None or event.outcome is self.outcome)
-            and (
-                not self.dossier_ref
-                or self.dossier_ref.upper() in (event.dossier_ref or "").upper()
-            )
-        )
+        return self.query(tz).keeps(event)
+
+
+class ScanningReader:
+    """The reader of a log without one of its own: walks it and filters in Python."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    def page(self, query: AuditQuery, offset: int = 0, limit: int = 50) -> AuditPage:
+        with self._uow() as tx:
+            return scan_page(tx.audit.events(), query, offset, limit)
+
+    def count(self, query: AuditQuery) -> int:
+        return self.page(query, 0, 0).total
+
+    def tally(self, query: AuditQuery) -> AuditTally:
+        with self._uow() as tx:
+            return scan_tally(tx.audit.events(), query)
 
 
 @dataclass(frozen=True)
@@ -89,11 +122,6 @@ class AuditStats:
 IntegrityCheck = Callable[[], IntegrityView]
 
 
-def refusal_reason(event: AuditEvent) -> str:
-    reason = event.details.get("reason")
-    return reason if isinstance(reason, str) and reason else event.event_type
-
-
 class AuditBrowser:
     def __init__(
         self,
@@ -102,31 +130,43 @@ class AuditBrowser:
         tz: tzinfo = OFFICES_TZ,
         proofs: AuditProofs | None = None,
         clock: Clock | None = None,
+        reader: AuditReader | None = None,
     ) -> None:
         self._clock = clock
         self._uow = uow
         self._integrity = integrity
         self._proofs = proofs
         self._tz = tz
-
-    def _matching(self, filters: AuditFilters) -> Iterator[AuditEvent]:
-        with self._uow() as tx:
-            for event in tx.audit.events():
-                if filters.keeps(event, self._tz):
-                    yield event
+        self._reader: AuditReader = reader if reader is not None else ScanningReader(uow)
+        # (query, offset) -> seq of the event just before that page. The log only grows
+        # at its end, so the events a query keeps keep their ranks: the next (or an
+        # already seen) page starts after a known seq instead of skipping ``offset`` rows.
+        self._anchors: dict[tuple[AuditQuery, int], int] = {}
+        self._lock = threading.Lock()
 
     def page(
         self, filters: AuditFilters, offset: int = 0, limit: int = 50
     ) -> tuple[list[AuditEvent], int]:
         """The events kept by ``filters`` from ``offset`` (in log order), and how many
         there are in all."""
-        events: list[AuditEvent] = []
-        total = 0
-        for event in self._matching(filters):
-            if offset <= total < offset + limit:
-                events.append(event)
-            total += 1
+        query = filters.query(self._tz)
+        with self._lock:
+            anchor = self._anchors.get((query, offset))
+        if anchor is None:
+            found = self._reader.page(query, offset, limit)
+            events, total = found.events, found.total
+        else:
+            after = self._reader.page(replace(query, after_seq=anchor), 0, limit)
+            events, total = after.events, offset + after.total
+        if events:
+            with self._lock:
+                if len(self._anchors) >= _ANCHORS_KEPT:
+                    self._anchors.clear()
+                self._anchors[(query, offset + len(events))] = events[-1].seq
         return events, total
+
+    def count(self, filters: AuditFilters) -> int:
+        return self._reader.count(filters.query(self._tz))
 
     def event(self, seq: int) -> AuditEvent | None:
         with self._uow() as tx:
@@ -157,31 +197,15 @@ class AuditBrowser:
         return IntegrityView(report.ok, report.checked, report.first_bad_seq, None, problems)
 
     def stats(self, filters: AuditFilters = AuditFilters()) -> AuditStats:
-        return summarise(self._matching(filters), self._tz)
-
-
-def summarise(events: Iterable[AuditEvent], tz: tzinfo = OFFICES_TZ) -> AuditStats:
-    per_day: Counter[date] = Counter()
-    reasons: Counter[str] = Counter()
-    offices: Counter[str] = Counter()
-    agents: Counter[str] = Counter()
-    count = 0
-    for event in events:
-        count += 1
-        offices[event.site] += 1
-        if event.agent:
-            agents[event.agent] += 1
-        if event.event_type == DELIVERED and event.outcome is Outcome.SUCCESS:
-            per_day[event.at.astimezone(tz).date()] += 1
-        if event.outcome in REFUSALS:
-            reasons[refusal_reason(event)] += 1
-    return AuditStats(
-        dict(sorted(per_day.items())),
-        dict(reasons.most_common()),
-        dict(offices.most_common()),
-        dict(agents.most_common()),
-        count,
-    )
+        tally = self._reader.tally(filters.query(self._tz))
+        per_day = Counter(at.astimezone(self._tz).date() for at in tally.deliveries)
+        return AuditStats(
+            dict(sorted(per_day.items())),
+            tally.refusals_by_reason,
+            tally.per_office,
+            tally.per_agent,
+            tally.events,
+        )
 
 
 def last_days(stats: AuditStats, today: date, days: int = 30) -> list[tuple[date, int]]:

@@ -60,3 +60,13 @@ audit_personal_data = Table(
 
 # Exports and the retention job select events by time.
 audit_events_at = Index("ix_audit_events_at", metadata.tables["audit_events"].c.at)
+
+# The auditor's desk filters by these (migration 0006); the seq after each keeps a filtered
+# page in log order without a sort.
+_EVENTS = metadata.tables["audit_events"].c
+audit_events_browse = (
+    Index("ix_audit_events_event_type", _EVENTS.event_type, _EVENTS.seq),
+    Index("ix_audit_events_agent", _EVENTS.agent, _EVENTS.seq),
+    Index("ix_audit_events_outcome", _EVENTS.outcome, _EVENTS.seq),
+    Index("ix_audit_events_dossier_ref", _EVENTS.dossier_ref, _EVENTS.seq),
+)
