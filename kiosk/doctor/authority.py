@@ -81,7 +81,7 @@ def _cmp_server_answers(settings: Settings, described: str, days: int) -> Findin
     )
     answered = f"{described} : le serveur répond, AC émettrice valable encore {days} jours"
     try:
-        client.run(["-cmd", "genm"], CaOperation.ISSUE)
+        client.run(["-cmd", "genm"], CaOperation.PROBE)
     except CaUnreachableError as exc:
         return failed(
             TOPIC,

@@ -17,6 +17,9 @@ Rules when a run is taken up again (``plan_run``), by what the journal and the t
   * issuance started but its outcome never recorded (crash inside the CA call): the CA
     may have signed, so every certificate of that key is requested for revocation and a
     new key is generated;
+  * issuance whose outcome is unknown (``Phase.UNKNOWN``: the request was sent, the CA's
+    answer never came or was lost): the same, except that the revocation of every
+    certificate of that key was already requested when the failure was journaled;
   * no certificate yet: the key under the journaled key id is adopted if it exists,
     else generated; then request and issuance;
   * initialisation interrupted, or user PIN not set: the token's content is uncertain:
@@ -41,6 +44,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from kiosk.domain.ca_errors import CaOutcomeUnknownError
 from kiosk.domain.certificates import IssuedCertificate
 from kiosk.domain.model import Dossier
 from kiosk.domain.token_register import SoPinEscrowRecord, TokenRecord, refusal_on_insert
@@ -78,7 +82,16 @@ _STEP_LABELS: dict[Step, str] = {
 class Phase(StrEnum):
     STARTED = "started"
     DONE = "done"
-    FAILED = "failed"
+    FAILED = "failed"  # known not to have happened (for the CA: it answered no)
+    UNKNOWN = "unknown"  # failed, and whether it happened is unknown (the CA's answer lost)
+
+
+def failure_phase(step: Step, error: BaseException) -> Phase:
+    """How a failed step is journaled: an issuance whose request was sent and whose answer
+    never came is ``UNKNOWN`` (the CA may have signed); anything else ``FAILED``."""
+    if step is Step.ISSUE and isinstance(error, CaOutcomeUnknownError):
+        return Phase.UNKNOWN
+    return Phase.FAILED
 
 
 class AttemptStatus(StrEnum):
@@ -112,8 +125,15 @@ class Attempt:
 
     @property
     def issuance_outcome_unknown(self) -> bool:
-        """The CA was called and nothing was recorded after: it may have signed."""
+        """The CA was called and nothing was recorded after (a crash): it may have signed,
+        and the revocation of that key's certificates is not requested yet."""
         return self.certificate is None and (self.step, self.phase) == (Step.ISSUE, Phase.STARTED)
+
+    @property
+    def issuance_uncertain(self) -> bool:
+        """The CA was sent the request and its answer was lost (journaled as such): it may
+        have signed; the revocation of that key's certificates was requested then."""
+        return self.certificate is None and (self.step, self.phase) == (Step.ISSUE, Phase.UNKNOWN)
 
     @property
     def initialisation_uncertain(self) -> bool:
@@ -288,6 +308,9 @@ def _resume(attempt: Attempt, facts: TokenFacts) -> Plan | Refusal:
         )
     if attempt.issuance_outcome_unknown:
         return Plan(first_step=Step.GENERATE_KEY, resume=True, new_key=True, revoke_open_key=True)
+    if attempt.issuance_uncertain:
+        # Never the same request again: why, in kiosk.services.uncertain_issuance.
+        return Plan(first_step=Step.GENERATE_KEY, resume=True, new_key=True)
     if key_is_ours:
         return Plan(first_step=Step.BUILD_CSR, resume=True)
     return Plan(first_step=Step.GENERATE_KEY, resume=True, new_key=key_present)

@@ -43,7 +43,7 @@ from kiosk.domain.personalisation_ports import (
 from kiosk.domain.ports import Clock
 from kiosk.domain.token_ports import TokenPort
 from kiosk.domain.token_register import TokenState
-from kiosk.services import acceptance, personalisation_start
+from kiosk.services import acceptance, personalisation_start, uncertain_issuance
 from kiosk.services.appointment import Appointment
 from kiosk.services.personalisation_run import Devices, Run, on_failure
 from kiosk.services.personalisation_start import TokenRefusedError
@@ -184,7 +184,9 @@ class PersonalisationService:
             attempt,
             progress=progress,
             hook=self._hook,
-            on_failure=on_failure(devices, session.login),
+            on_failure=uncertain_issuance.after_failure(
+                on_failure(devices, session.login), devices.clock, session.login
+            ),
         )
         run = Run(devices, ctx, plan, runner, profile, user_pin, so_pin, self._so_pin_length)
         with runner:

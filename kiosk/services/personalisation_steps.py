@@ -7,10 +7,16 @@ the journal never claims more than the token holds. A step's end is committed to
 with the next step's start, since nothing touches the token in between (half the
 commits); if that transaction is refused, the end is committed on its own before the
 error goes up, so a refused start never loses what the previous step did.
+
+A failed step is journaled ``failed``, or ``unknown`` when it is an issuance whose
+request reached the CA and whose answer was lost (``failure_phase``): its audit event is
+then ``personalisation.issuance_uncertain``, naming the key (SHA-256 of the public key)
+and the CMP transaction ID, and the reports to the front end say ``Phase.UNKNOWN``.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, replace
@@ -18,8 +24,15 @@ from types import TracebackType
 from typing import Self, TypeVar
 
 from kiosk.domain.audit import AuditDraft, Details, Outcome
+from kiosk.domain.ca_errors import CaOutcomeUnknownError
 from kiosk.domain.errors import KioskError
-from kiosk.domain.personalisation_journal import Attempt, JournalEntry, Phase, Step
+from kiosk.domain.personalisation_journal import (
+    Attempt,
+    JournalEntry,
+    Phase,
+    Step,
+    failure_phase,
+)
 from kiosk.domain.personalisation_ports import (
     PersonalisationUnitOfWork,
     PersonalisationUnitOfWorkFactory,
@@ -74,6 +87,7 @@ class _Write:
     change: Prepare | None
     error: str | None = None
     also_started: bool = False
+    transaction_id: str | None = None  # the CA's, for an issuance of unknown outcome
 
 
 class StepRunner:
@@ -142,8 +156,11 @@ class StepRunner:
                 attempt = replace(attempt, error=shown)
                 return failure(uow, attempt, error) if failure else attempt
 
-            self._write(_Write(step, Phase.FAILED, elapsed, failed, shown), commit=True)
-            self._report(step, Phase.FAILED, started, shown)
+            phase = failure_phase(step, exc)
+            transaction = exc.transaction_id if isinstance(exc, CaOutcomeUnknownError) else None
+            write = _Write(step, phase, elapsed, failed, shown, transaction_id=transaction)
+            self._write(write, commit=True)
+            self._report(step, phase, started, shown)
             raise
 
         def done(uow: PersonalisationUnitOfWork, attempt: Attempt) -> Attempt:
@@ -240,7 +257,7 @@ class StepRunner:
                     error=write.error,
                 )
             )
-        uow.audit.append(_audit(attempt, write.step, write.phase, write.elapsed_ms, write.error))
+        uow.audit.append(_audit(attempt, write))
         return attempt
 
     def _report(self, step: Step, phase: Phase, started: float, message: str | None = None) -> None:
@@ -249,9 +266,8 @@ class StepRunner:
         self._progress(StepProgress(step, phase, elapsed, now - self._began, message))
 
 
-def _audit(
-    attempt: Attempt, step: Step, phase: Phase, elapsed_ms: int | None, error: str | None
-) -> AuditDraft:
+def _audit(attempt: Attempt, write: _Write) -> AuditDraft:
+    step, phase = write.step, write.phase
     details: dict[str, str | int | bool | None] = {
         "step": step.value,
         "attempt": attempt.id,
@@ -261,12 +277,17 @@ def _audit(
         details["key_id"] = attempt.key_id.hex()
     if attempt.certificate is not None:
         details["certificate_serial"] = attempt.certificate.serial_hex
-    if elapsed_ms is not None:
-        details["elapsed_ms"] = elapsed_ms
-    if error is not None:
-        details["error"] = error
+    if write.elapsed_ms is not None:
+        details["elapsed_ms"] = write.elapsed_ms
+    if write.error is not None:
+        details["error"] = write.error
     if phase is Phase.STARTED:
         event, outcome = "personalisation.step_started", Outcome.SUCCESS
+    elif phase is Phase.UNKNOWN:
+        event, outcome = "personalisation.issuance_uncertain", Outcome.FAILURE
+        der = attempt.public_key_der
+        details["public_key_sha256"] = hashlib.sha256(der).hexdigest() if der else None
+        details["transaction_id"] = write.transaction_id
     else:
         event = f"personalisation.{step.value}"
         outcome = Outcome.SUCCESS if phase is Phase.DONE else Outcome.FAILURE

@@ -13,6 +13,9 @@ Messages are protected with PBM under the shared secret the CA gave this kiosk
 shows those): openssl reads it from its file (``-secret file:``), which must be private
 (0600); the adapter reads it only to check it and to scrub it from diagnostics. A pinned
 server certificate (``server_cert``) authenticates signature-protected answers.
+
+Each run saves the requests it sends (``-reqout``, public data) in a directory of its own,
+so that a request whose answer is lost can be named to the CA by its transaction ID.
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ import re
 import shutil
 import stat
 import subprocess
+import tempfile
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.adapters.ca.cmp_output import classify
-from kiosk.domain.ca_errors import CaOperation, CaUnreachableError
+from kiosk.adapters.ca.cmp_output import classify, sent_without_answer
+from kiosk.domain.ca_errors import CaOperation, CaOutcomeUnknownError
 from kiosk.domain.errors import ConfigError
 
 _PROCESS_MARGIN_SECONDS = 5  # beyond -total_timeout, in case the client itself hangs
@@ -135,30 +140,74 @@ class OpensslCmpClient:
 
     def run(self, request: Sequence[str], operation: CaOperation) -> str:
         """Runs ``openssl cmp`` with ``request`` (e.g. ``-cmd p10cr ...``); returns its
-        output, or raises the ``CaError`` its failure means."""
+        output, or raises the ``CaError`` its failure means (with the transaction ID when
+        the outcome is unknown)."""
         endpoint = self._endpoint
         secret = read_secret(endpoint.secret_file)
-        command = [self._openssl, "cmp", *self._common_options(), *request]
-        try:
-            done = subprocess.run(  # noqa: S603 (no shell; arguments are ours)
-                command,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=endpoint.total_timeout + _PROCESS_MARGIN_SECONDS,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            cause = f"pas de réponse de {endpoint.server} en {endpoint.total_timeout} s"
-            raise CaUnreachableError(cause, operation) from None
-        except OSError:
-            raise ConfigError("cmp_openssl", f"{self._openssl} ne démarre pas") from None
-        output = (done.stdout + done.stderr).decode("utf-8", "replace")
-        if done.returncode != 0:
-            raise classify(
-                output,
-                operation,
-                server=endpoint.server,
-                timeout_seconds=endpoint.message_timeout,
-                secret=secret,
-            )
+        with tempfile.TemporaryDirectory(prefix="kiosk-cmp-sent-") as work:
+            sent = Path(work, "request.der")
+            command = [
+                self._openssl, "cmp", *self._common_options(), *request, "-reqout", str(sent)
+            ]  # fmt: skip
+            try:
+                done = subprocess.run(  # noqa: S603 (no shell; arguments are ours)
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    timeout=endpoint.total_timeout + _PROCESS_MARGIN_SECONDS,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired:
+                cause = f"pas de réponse de {endpoint.server} en {endpoint.total_timeout} s"
+                raise _named(sent_without_answer(cause, operation), sent) from None
+            except OSError:
+                raise ConfigError("cmp_openssl", f"{self._openssl} ne démarre pas") from None
+            output = (done.stdout + done.stderr).decode("utf-8", "replace")
+            if done.returncode != 0:
+                raise _named(
+                    classify(
+                        output,
+                        operation,
+                        server=endpoint.server,
+                        timeout_seconds=endpoint.message_timeout,
+                        secret=secret,
+                    ),
+                    sent,
+                )
         return output
+
+
+def _named(error: Exception, sent: Path) -> Exception:
+    """``error``, with the transaction ID of the request sent when its outcome is unknown."""
+    if isinstance(error, CaOutcomeUnknownError) and error.transaction_id is None:
+        with suppress(OSError):  # nothing saved: the client stopped before writing it
+            error.transaction_id = transaction_id(sent.read_bytes())
+    return error
+
+
+def _element(data: bytes, at: int) -> tuple[int, int, int]:
+    """The DER element at ``at``: its tag, where its content starts and where it ends."""
+    tag, first = data[at], data[at + 1]
+    if first < 0x80:
+        return tag, at + 2, at + 2 + first
+    size = first & 0x7F
+    length = int.from_bytes(data[at + 2 : at + 2 + size], "big")
+    return tag, at + 2 + size, at + 2 + size + length
+
+
+def transaction_id(message: bytes) -> str | None:
+    """The transactionID (hex) of a DER PKIMessage (RFC 4210 §5.1.1): the header's
+    ``[4] OCTET STRING``, after pvno, sender and recipient. None if it cannot be read."""
+    try:
+        _, body, _ = _element(message, 0)  # PKIMessage
+        tag, at, end = _element(message, body)  # PKIHeader
+        index = 0
+        while tag == 0x30 and at < end:
+            field, content, after = _element(message, at)
+            if index >= 3 and field == 0xA4:  # [4]; earlier [4]s are directoryNames
+                inner, start, stop = _element(message, content)
+                return message[start:stop].hex().upper() if inner == 0x04 else None
+            at, index = after, index + 1
+    except IndexError:
+        return None
+    return None

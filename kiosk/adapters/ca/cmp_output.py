@@ -6,6 +6,15 @@ the client refused, an answer whose protection does not verify, a refusal by the
 authority (PKIStatus with its PKIFailureInfo), then transport failures. The French
 message is built from fixed text, the configured server address and the failure codes;
 the CA's own status text is kept only in ``detail``, scrubbed of the shared secret.
+
+Transport failures are split by whether the request may have reached the CA. Only a
+connection that never opened (OpenSSL reports a refused connection and an unknown host as
+"connect timeout" too) or an HTTP 4xx status (turned away in front of the CA) is
+``CaUnreachableError``. Everything after the connection opened (time out waiting, the
+connection dropped, an HTTP 5xx, an answer that cannot be read) is
+``CaOutcomeUnknownError``: the CA may have issued, and the kiosk must act as if it had.
+Erring that way costs a key generation and a revocation to check; erring the other way
+leaves a qualified certificate live that nobody knows of.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from kiosk.domain.ca_errors import (
     CaAuthenticationError,
     CaError,
     CaOperation,
+    CaOutcomeUnknownError,
     CaRejectedError,
     CaResponseMismatchError,
     CaUnreachableError,
@@ -40,6 +50,8 @@ _PROTECTION = (
 _CONNECT = ("connect timeout", "error connecting", "connection refused", "connect error")
 _SILENT = ("transfer timeout", "read timeout", "total timeout", "timeout")
 _TRANSPORT = ("transfer error", "error receiving", "error sending", "tls connection")
+_SENDING = "cmp info: sending "  # the client says so before each request it sends
+_ANSWER_UNREADABLE = ("missing asn1 encoding", "unexpected pkibody")
 
 _SUBJECT = re.compile(r"subject: [^;\n]*")
 _HTTP_STATUS = re.compile(r"received error:code=(\d{3})")
@@ -111,18 +123,33 @@ def classify(
         failures = failure_info(output)
         return CaRejectedError(_refusal_reason(failures), operation, detail, failure_info=failures)
     http = _HTTP_STATUS.search(output)
-    if http:
+    if http and http.group(1).startswith("4"):
         cause = f"{server} a répondu par une erreur HTTP {http.group(1)}"
         return CaUnreachableError(cause, operation, detail)
     if any(s in lowered for s in _CONNECT):
         return CaUnreachableError(f"connexion impossible à {server}", operation, detail)
-    if any(s in lowered for s in _SILENT):
+    if http:
+        cause = f"{server} a répondu par une erreur HTTP {http.group(1)}"
+    elif any(s in lowered for s in _SILENT):
         cause = f"pas de réponse de {server} en {timeout_seconds} s"
-        return CaUnreachableError(cause, operation, detail)
-    if any(s in lowered for s in _TRANSPORT):
-        return CaUnreachableError(f"échange interrompu avec {server}", operation, detail)
-    return CaError(
-        "L'autorité de certification a répondu de façon inattendue : prévenez "
-        f"l'administrateur. {operation.consequence}",
-        detail,
-    )
+    elif any(s in lowered for s in _ANSWER_UNREADABLE):
+        cause = f"réponse illisible de {server}"
+    elif any(s in lowered for s in _TRANSPORT):
+        cause = f"échange interrompu avec {server}"
+    else:
+        if not operation.changes_the_ca or _SENDING not in lowered:  # failed before sending
+            return CaError(
+                "L'autorité de certification a répondu de façon inattendue : prévenez "
+                f"l'administrateur. {operation.consequence}".strip(),
+                detail,
+            )
+        cause = f"réponse inattendue de {server} (prévenez l'administrateur)"
+    return sent_without_answer(cause, operation, detail)
+
+
+def sent_without_answer(cause: str, operation: CaOperation, detail: str = "") -> CaError:
+    """The request may have reached the CA and no answer is known: an unknown outcome,
+    except for a probe, which changes nothing there."""
+    if operation.changes_the_ca:
+        return CaOutcomeUnknownError(cause, operation, detail)
+    return CaUnreachableError(cause, operation, detail)
