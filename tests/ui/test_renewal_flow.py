@@ -11,13 +11,18 @@ from pathlib import Path
 import pytest
 
 from kiosk.adapters.fakes.fake_token import FakeToken
+from kiosk.admin import admin_services
 from kiosk.domain.certificate_revocation import RevocationReason
 from kiosk.domain.dossier_state import DossierState
+from kiosk.domain.model import Role
 from kiosk.domain.token_register import TokenState
+from kiosk.services.delivery import Delivered
 from kiosk.ui.app import KioskApp
+from kiosk.ui.screens.auditor_home import AuditorHomeScreen
 from kiosk.ui.screens.dossier import DossierScreen
 from kiosk.ui.screens.lookup import LookupScreen
-from kiosk.ui.screens.receipt_view import ReceiptViewScreen
+from kiosk.ui.screens.personalise_progress import PersonaliseProgressScreen
+from kiosk.ui.screens.receipt_view import ReceiptViewScreen, delivered_notice
 from kiosk.ui.screens.token_insert import TokenInsertScreen
 from kiosk.ui.widgets.field_section import FieldSection
 from tests.integration.softhsm_env import SoftHsm, ca_folder, softhsm
@@ -44,19 +49,22 @@ from tests.ui.renewal_env import (
     renewal_record,
     with_renewals,
 )
-from tests.ui.sample_data import FIXED_CODES, REF_CONVOKED, REF_DELIVERED
+from tests.ui.sample_data import FIXED_CODES, REF_CONVOKED, REF_DELIVERED, SITE
 from tests.ui.token_env import (
     FAKE_SERIALS,
+    choose_pin,
     fake_token_app,
     no_pin_anywhere,
     said,
     shows,
     softhsm_app,
     to_personalised,
+    to_pin_screen,
     to_receipt,
     to_token_step,
     until,
 )
+from tests.unit.receipt_samples import sample_core, sample_receipt
 
 _FIXTURES = (softhsm, ca_folder)
 HOLDERS_TOKEN = FAKE_SERIALS[0]
@@ -229,3 +237,77 @@ async def test_the_next_login_revokes_what_a_renewal_delivered_before_a_stop_rep
         assert "Révocation du certificat remplacé par le renouvellement CS-2026-000140" in status
         assert "l'autorité de certification ne répond pas." in status
         assert desk.last("ca.revoke", REF_DELIVERED).outcome.value == "failure"
+
+
+@run_async
+async def test_a_holders_token_refusing_the_back_offices_so_pin_asks_for_another_token(
+    tmp_path: Path,
+) -> None:
+    app, desk, devices = renewal_app(tmp_path / "home")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_token_step(pilot, desk)
+        await finish_delivery(pilot)
+        import_renewal(desk, renewal_record(REF_CONVOKED))
+        allow_token_reuse(desk)
+        holders = devices.tokens.tokens[0]
+        holders.so_pin = "changé-hors-du-kiosque"  # the escrow no longer matches the token
+        devices.tokens.tokens[1].present = False
+
+        await renewal_identified(pilot, REF_CONVOKED, login=False)
+        await shows(pilot, "Support actuel du titulaire")
+        await to_personalised_or_failed(pilot)
+        shown = said(app)
+
+        assert "Code PIN administrateur (SO) incorrect." in shown
+        assert "donné par le back-office ne convient pas à ce support" in shown
+        assert "F3 : prendre un autre support" in shown
+        assert "le titulaire saisit à nouveau son code PIN" not in shown
+        await pilot.press("enter")  # the holder is not asked for a PIN again
+        await settle(pilot)
+        assert isinstance(app.screen, PersonaliseProgressScreen)
+
+    assert desk.dossier(REF_CONVOKED).state is DossierState.DELIVERED
+    assert holders.label.startswith("CCI LE GOFF")  # untouched: not wiped
+
+
+async def to_personalised_or_failed(pilot: KioskPilot) -> None:
+    """From a token that checked out to the end of the run, however it ends."""
+    await to_pin_screen(pilot)
+    await choose_pin(pilot)
+    await pilot.press("enter")  # « Rendez l'écran à l'agent »
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, PersonaliseProgressScreen)
+    await until(pilot, lambda: not screen.busy, "the run is over")
+
+
+@run_async
+async def test_an_auditors_login_leaves_the_renewals_to_the_agents(tmp_path: Path) -> None:
+    authority = RecordingAuthority()
+    app, desk, _ = renewal_app(tmp_path / "home", authority)
+    import_renewal(desk, renewal_record(REF_DELIVERED, serial=OLD_SERIAL, state="delivered"))
+    with admin_services(desk.desk.settings) as admin:
+        admin.agents().add("ines", "Inès Le Gall", Role.AUDITOR, SITE, "Audit-Brest-2026")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await log_in(pilot, "ines", "Audit-Brest-2026")
+        assert isinstance(app.screen, AuditorHomeScreen)
+
+    assert authority.revoked == []
+    assert desk.dossier(REF_DELIVERED).state is DossierState.DELIVERED
+
+
+def test_the_receipts_notice_says_renewal_and_whether_the_replaced_certificate_is_revoked() -> None:
+    receipt = sample_receipt()
+    renewal = sample_receipt(sample_core(superseded_certificate_serial="0abc"))
+    late = "Révocation du certificat remplacé à publier par le back-office : CA muette."
+
+    first = delivered_notice(Delivered(receipt, None, None))
+    revoked = delivered_notice(Delivered(renewal, None, None))
+    not_yet = delivered_notice(Delivered(renewal, None, None, (late,)))
+
+    assert first.startswith("Remise effectuée : dossier ") and "remplacé" not in first
+    assert revoked.startswith("Renouvellement effectué : dossier ")
+    assert revoked.endswith("; certificat remplacé n° 0abc : révoqué.")
+    assert not_yet.endswith(
+        "certificat remplacé n° 0abc : révocation à publier par le back-office."
+    )
