@@ -12,31 +12,18 @@ SOFTHSM2_CONF comes from the environment, so both processes see the same tokens.
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
-from pathlib import Path
 
-from kiosk.adapters.ca.checks import X509CertificateChecker
-from kiosk.adapters.ca.embedded_ca import EmbeddedCA
 from kiosk.adapters.clock import SystemClock
-from kiosk.adapters.crypto.escrow import RsaOaepEscrow
 from kiosk.adapters.db.engine import make_engine
 from kiosk.adapters.db.uow import SqlUnitOfWorkFactory
-from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
 from kiosk.domain.personalisation_journal import Phase, Step
 from kiosk.services.appointment import AppointmentService
-from kiosk.services.personalisation import PersonalisationService
 from kiosk.services.personalisation_steps import StepProgress
-from tests.integration.personalisation_env import POLICY, SESSION, SITE, USER_PIN
-from tests.integration.softhsm_env import MODULE
+from tests.integration.kill_env import NOT_KILLED, die, softhsm_service, stored_dossier
+from tests.integration.personalisation_env import SESSION, SITE, USER_PIN
 
-NOT_KILLED = 3  # exit status if the run went through without reaching the point
 KIOSK_ID = "desk-1"
-
-
-def _die() -> None:
-    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def main(argv: list[str]) -> int:
@@ -45,29 +32,16 @@ def main(argv: list[str]) -> int:
 
     def hook(reached: Step, phase: Phase) -> None:
         if when == "before" and (reached, phase) == (step, Phase.STARTED):
-            _die()
+            die()
 
     def progress(report: StepProgress) -> None:
         if when == "after" and (report.step, report.phase) == (step, Phase.DONE):
-            _die()
+            die()
 
     clock = SystemClock()
     uow = SqlUnitOfWorkFactory(make_engine(url), site=SITE, kiosk_id=KIOSK_ID, clock=clock)
-    ca = EmbeddedCA.load(Path(ca_folder), module_path=MODULE)
-    service = PersonalisationService(
-        uow,
-        Pkcs11TokenAdapter(MODULE),
-        ca,
-        X509CertificateChecker([ca.chain()[-1]]),
-        RsaOaepEscrow.from_file(Path(escrow_pem)),
-        POLICY,
-        clock,
-        journal_hook=hook,
-    )
-    with uow() as tx:
-        record = tx.dossiers.get(reference)
-    assert record is not None
-    appointment = AppointmentService(uow, clock).open(SESSION, record)
+    service = softhsm_service(uow, clock, ca_folder, escrow_pem, hook)
+    appointment = AppointmentService(uow, clock).open(SESSION, stored_dossier(uow, reference))
     appointment.identity_passed = appointment.photo_confirmed = appointment.answers_passed = True
     service.personalise(appointment, "", USER_PIN, progress=progress)
     return NOT_KILLED

@@ -9,24 +9,14 @@ SOFTHSM2_CONF comes from the environment, so both processes see the same tokens.
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
-from pathlib import Path
 
-from kiosk.adapters.ca.checks import X509CertificateChecker
-from kiosk.adapters.ca.embedded_ca import EmbeddedCA
 from kiosk.adapters.clock import SystemClock
-from kiosk.adapters.crypto.escrow import RsaOaepEscrow
 from kiosk.adapters.db.engine import make_engine
 from kiosk.adapters.db.uow import SqlUnitOfWorkFactory
-from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
 from kiosk.domain.personalisation_journal import Phase, Step
-from kiosk.services.personalisation import PersonalisationService
-from tests.integration.personalisation_env import POLICY, SITE, USER_PIN, passed_appointment
-from tests.integration.softhsm_env import MODULE
-
-NOT_KILLED = 3  # exit status if the run went through without reaching the step
+from tests.integration.kill_env import NOT_KILLED, die, softhsm_service, stored_dossier
+from tests.integration.personalisation_env import SITE, USER_PIN, passed_appointment
 
 
 def main(argv: list[str]) -> int:
@@ -35,27 +25,14 @@ def main(argv: list[str]) -> int:
 
     def hook(reached: Step, phase: Phase) -> None:
         if (reached, phase) == kill_at:
-            os.kill(os.getpid(), signal.SIGKILL)
+            die()
 
     clock = SystemClock()
     uow = SqlUnitOfWorkFactory(
         make_engine(f"sqlite:///{db_path}"), site=SITE, kiosk_id="child", clock=clock
     )
-    ca = EmbeddedCA.load(Path(ca_folder), module_path=MODULE)
-    service = PersonalisationService(
-        uow,
-        Pkcs11TokenAdapter(MODULE),
-        ca,
-        X509CertificateChecker([ca.chain()[-1]]),
-        RsaOaepEscrow.from_file(Path(escrow_pem)),
-        POLICY,
-        clock,
-        journal_hook=hook,
-    )
-    with uow() as tx:
-        record = tx.dossiers.get(reference)
-    assert record is not None
-    service.personalise(passed_appointment(record), "", USER_PIN)
+    service = softhsm_service(uow, clock, ca_folder, escrow_pem, hook)
+    service.personalise(passed_appointment(stored_dossier(uow, reference)), "", USER_PIN)
     return NOT_KILLED
 
 

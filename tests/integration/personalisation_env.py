@@ -7,6 +7,7 @@ is made once: the tests play the back office and decrypt what the kiosk escrowed
 
 from __future__ import annotations
 
+import secrets
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -93,6 +94,11 @@ def passed_appointment(record: Dossier) -> Appointment:
     return Appointment(
         SESSION, record, NOW, identity_passed=True, photo_confirmed=True, answers_passed=True
     )
+
+
+def unique_reference() -> str:
+    """A fresh dossier reference: token labels on the session's SoftHSM stay unique."""
+    return f"CS-2026-{secrets.randbelow(10**6):06d}"
 
 
 @cache

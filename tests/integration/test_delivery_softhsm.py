@@ -6,7 +6,6 @@ recorded, with a warning."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -41,7 +40,14 @@ from kiosk.services.audit_integrity import AuditIntegrity
 from kiosk.services.audit_review import AuditReview
 from kiosk.services.delivery import Delivered, DeliveryService
 from tests.integration.fake_desk import template
-from tests.integration.personalisation_env import SITE, USER_PIN, Desk, desk, dossier
+from tests.integration.personalisation_env import (
+    SITE,
+    USER_PIN,
+    Desk,
+    desk,
+    dossier,
+    unique_reference,
+)
 from tests.integration.softhsm_env import (
     ca_folder,
     embedded_ca,
@@ -73,7 +79,7 @@ class RecordingPrinter:
 
 @pytest.fixture
 def reference() -> str:
-    return f"CS-2026-{secrets.randbelow(10**6):06d}"  # token labels stay unique in the session
+    return unique_reference()
 
 
 @pytest.fixture

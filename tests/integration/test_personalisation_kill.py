@@ -11,15 +11,10 @@ open; the audit chain verifies.
 
 from __future__ import annotations
 
-import secrets
-import signal
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from kiosk.adapters.ca.checks import X509CertificateChecker
 from kiosk.adapters.ca.embedded_ca import EmbeddedCA
@@ -28,7 +23,6 @@ from kiosk.adapters.crypto.escrow import RsaOaepEscrow
 from kiosk.adapters.db.engine import make_engine
 from kiosk.adapters.db.migrate import upgrade
 from kiosk.adapters.db.uow import SqlUnitOfWorkFactory
-from kiosk.adapters.token.library import Pkcs11Library
 from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
 from kiosk.domain.audit import verify_chain
 from kiosk.domain.dossier_state import DossierState
@@ -43,7 +37,8 @@ from kiosk.domain.token_register import TokenState
 from kiosk.services.appointment import AppointmentService
 from kiosk.services.personalisation import PersonalisationService
 from tests.integration.fake_desk import DIGEST
-from tests.integration.kill_child import KIOSK_ID, NOT_KILLED
+from tests.integration.kill_child import KIOSK_ID
+from tests.integration.kill_env import escrow_pem, run_killed_child
 from tests.integration.personalisation_env import (
     POLICY,
     SESSION,
@@ -51,13 +46,13 @@ from tests.integration.personalisation_env import (
     USER_PIN,
     dossier,
     escrow_private_key,
+    unique_reference,
 )
 from tests.integration.pg_env import empty_test_database, postgres
 from tests.integration.softhsm_env import SoftHsm, ca_folder, embedded_ca, softhsm, token_adapter
 
 pytestmark = pytest.mark.integration
 _FIXTURES = (postgres, softhsm, token_adapter, ca_folder, embedded_ca)
-REPOSITORY = Path(__file__).resolve().parents[2]
 
 STEPS = [Step.INITIALISE, Step.GENERATE_KEY, Step.BUILD_CSR, Step.ISSUE, Step.WRITE, Step.VERIFY]
 POINTS = [(when, step) for step in STEPS for when in ("before", "after")]
@@ -116,23 +111,12 @@ def _desk(url: str, tokens: Pkcs11TokenAdapter, ca: EmbeddedCA, reference: str) 
 
 def _kill(desk: Desk, softhsm: SoftHsm, ca_folder: Path, folder: Path, ref: str, when: str,
           step: Step) -> None:  # fmt: skip
-    escrow_pem = folder / "escrow.pub.pem"
-    escrow_pem.write_bytes(
-        escrow_private_key()
-        .public_key()
-        .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    run_killed_child(
+        softhsm,
+        "kill_child",
+        [desk.url, str(ca_folder), str(escrow_pem(folder)), ref, when, step.value],
+        unreached=f"the run ended without reaching {when} {step}",
     )
-    command = [
-        sys.executable, "-m", "tests.integration.kill_child",
-        desk.url, str(ca_folder), str(escrow_pem), ref, when, step.value,
-    ]  # fmt: skip
-    done = subprocess.run(command, cwd=REPOSITORY, capture_output=True, timeout=120, check=False)
-    output = (done.stdout + done.stderr).decode("utf-8", "replace")
-    assert done.returncode != NOT_KILLED, f"the run ended without reaching {when} {step}"
-    assert done.returncode == -signal.SIGKILL, output
-    # SoftHSM keeps a per-process view of its tokens: reload it to see what the killed
-    # process did (a real token is read from the device by whichever process asks).
-    Pkcs11Library.shared(softhsm.module).lib.reinitialize()
 
 
 def _resume(desk: Desk, tokens: Pkcs11TokenAdapter, reference: str) -> None:
@@ -205,7 +189,7 @@ def test_a_run_killed_at_any_step_ends_consistent_after_the_restart(
         upgrade(url)
     else:
         url = empty_test_database(request.getfixturevalue("postgres"))
-    reference = f"CS-2026-{secrets.randbelow(10**6):06d}"  # SoftHSM labels stay unique
+    reference = unique_reference()
     desk = _desk(url, token_adapter, embedded_ca, reference)
     try:
         _kill(desk, softhsm, ca_folder, tmp_path, reference, when, step)

@@ -5,32 +5,26 @@ SIGKILL right after issuance, taken up by the next run in this process."""
 from __future__ import annotations
 
 import hashlib
-import secrets
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from kiosk.adapters.ca.embedded_ca import EmbeddedCA
 from kiosk.adapters.clock import SystemClock
-from kiosk.adapters.token.library import Pkcs11Library
 from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.model import KeyAlgorithm
 from kiosk.domain.personalisation_journal import Phase, RevocationStatus, Step
 from kiosk.domain.token_register import TokenState
 from tests.integration.fake_desk import DIGEST, template
-from tests.integration.personalisation_child import NOT_KILLED
+from tests.integration.kill_env import escrow_pem, run_killed_child
 from tests.integration.personalisation_env import (
     USER_PIN,
     Desk,
     desk,
     dossier,
-    escrow_private_key,
+    unique_reference,
 )
 from tests.integration.softhsm_env import (
     SoftHsm,
@@ -42,16 +36,11 @@ from tests.integration.softhsm_env import (
 
 pytestmark = pytest.mark.integration
 _FIXTURES = (softhsm, token_adapter, ca_folder, embedded_ca, template)
-REPOSITORY = Path(__file__).resolve().parents[2]
-
-
-def _reference() -> str:
-    return f"CS-2026-{secrets.randbelow(10**6):06d}"  # token labels stay unique in the session
 
 
 @pytest.fixture
 def references() -> dict[KeyAlgorithm, str]:
-    return {algorithm: _reference() for algorithm in KeyAlgorithm}
+    return {algorithm: unique_reference() for algorithm in KeyAlgorithm}
 
 
 @pytest.fixture
@@ -128,24 +117,12 @@ def test_a_full_run_on_softhsm_leaves_key_and_certificate_under_one_id(
 def _killed_run(
     world: Desk, softhsm: SoftHsm, reference: str, ca_folder: Path, folder: Path
 ) -> None:
-    escrow_pem = folder / "escrow.pub.pem"
-    escrow_pem.write_bytes(
-        escrow_private_key()
-        .public_key()
-        .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    run_killed_child(
+        softhsm,
+        "personalisation_child",
+        [str(world.path), str(ca_folder), str(escrow_pem(folder)), reference, Step.ISSUE.value],
+        unreached="the child finished without reaching issuance",
     )
-    command = [
-        sys.executable, "-m", "tests.integration.personalisation_child",
-        str(world.path), str(ca_folder), str(escrow_pem), reference, Step.ISSUE.value,
-    ]  # fmt: skip
-    done = subprocess.run(command, cwd=REPOSITORY, capture_output=True, timeout=120, check=False)
-    output = (done.stdout + done.stderr).decode("utf-8", "replace")
-    assert done.returncode != NOT_KILLED, "the child finished without reaching issuance"
-    assert done.returncode == -signal.SIGKILL, output
-    # SoftHSM keeps, per process, its view of the tokens it has loaded: reload the module
-    # (no session is open now) to see the token the other process initialised. A real
-    # token is read from the device by whichever process asks.
-    Pkcs11Library.shared(softhsm.module).lib.reinitialize()
 
 
 @pytest.mark.parametrize("same_token", [True, False], ids=["same-token", "another-token"])

@@ -4,7 +4,6 @@ simulated token, where a PIN really locks."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from tests.integration.personalisation_env import (
     desk,
     dossier,
     escrow_private_key,
+    unique_reference,
 )
 from tests.integration.softhsm_env import ca_folder, embedded_ca, softhsm, token_adapter
 
@@ -67,7 +67,7 @@ class Personalised:
 def on_softhsm(
     template: Path, tmp_path: Path, token_adapter: Pkcs11TokenAdapter, embedded_ca: EmbeddedCA
 ) -> Iterator[Personalised]:
-    reference = f"CS-2026-{secrets.randbelow(10**6):06d}"  # token labels stay unique
+    reference = unique_reference()
     with desk(
         template, tmp_path, token_adapter, embedded_ca, embedded_ca.chain()[-1],
         clock=SystemClock(), dossiers=[dossier(KeyAlgorithm.EC_P256, reference)],
