@@ -9,16 +9,19 @@ new PIN signs; no PIN is on screen, in the audit log or in the database."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.errors import ValidationError
 from kiosk.domain.token_ports import PinIncorrectError
-from kiosk.services.appointment import Appointment
+from kiosk.services.appointment import Appointment, EndReason
 from kiosk.services.lookup import NOT_FOUND_DELIVERED as NOT_FOUND
 from kiosk.services.pin_unblock import PinUnblocked, PinUnblockService
+from kiosk.ui.appointment_flow import AppointmentFlow
 from kiosk.ui.screens.desk_receipt_view import DeskReceiptViewScreen
 from kiosk.ui.screens.dossier import DossierScreen
 from kiosk.ui.screens.end_appointment import EndAppointmentScreen
@@ -29,6 +32,7 @@ from kiosk.ui.screens.new_pin import NewPinScreen
 from kiosk.ui.screens.pin_unblock import PinUnblockScreen
 from kiosk.ui.screens.unblock_progress import UnblockProgressScreen
 from kiosk.ui.widgets.secret_input import SecretInput
+from tests.integration.softhsm_env import SoftHsm, ca_folder, softhsm
 from tests.ui.app_env import (
     KioskPilot,
     log_in,
@@ -39,8 +43,16 @@ from tests.ui.app_env import (
     type_into,
 )
 from tests.ui.journey_env import deliver_first
-from tests.ui.sample_data import REF_CONVOKED, REF_DELIVERED, REF_OTHER_OFFICE
-from tests.ui.token_env import HOLDER_PIN, said, shows, until
+from tests.ui.sample_data import NOW, REF_CONVOKED, REF_DELIVERED, REF_OTHER_OFFICE
+from tests.ui.token_env import (
+    HOLDER_PIN,
+    agent_session,
+    fake_token_app,
+    said,
+    shows,
+    softhsm_app,
+    until,
+)
 from tests.ui.unblock_env import (
     NEW_PIN,
     SIGNED,
@@ -53,6 +65,7 @@ from tests.ui.unblock_env import (
     to_unblock_step,
 )
 
+_FIXTURES = (softhsm, ca_folder)
 UNBLOCKED = (
     "Code PIN débloqué : le titulaire a choisi un nouveau code PIN pour le support n° FT-0001"
 )
@@ -345,3 +358,114 @@ async def test_a_pin_the_service_refuses_sends_the_holder_back_to_choose_another
 
     found = delivery_of(desk)
     assert devices.tokens.sign(found.token_serial, NEW_PIN, found.key_id, SIGNED)
+
+
+def _label_of(softhsm: SoftHsm, serial: str) -> str:
+    """The label of the SoftHSM token ``serial`` (``pkcs11-tool`` finds tokens by label)."""
+    slots = softhsm.run("pkcs11-tool", "--module", softhsm.module, "--list-token-slots")
+    label = ""
+    for line in slots.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "token label":
+            label = value.strip()
+        elif key.strip() == "serial num" and value.strip() == serial:
+            return label
+    raise AssertionError(f"token {serial} not listed:\n{slots}")
+
+
+def _logs_in(softhsm: SoftHsm, label: str, pin: str) -> bool:
+    command = ["pkcs11-tool", "--module", softhsm.module, "--token-label", label]
+    done = subprocess.run(
+        [*command, "--login", "--pin", pin, "--list-objects"],
+        env=softhsm.env(),
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0
+
+
+@pytest.mark.integration
+@run_async
+async def test_on_softhsm_the_kiosk_as_built_sets_the_new_pin_with_the_back_offices_so_pin(
+    tmp_path: Path, softhsm: SoftHsm, ca_folder: Path
+) -> None:
+    app, desk = softhsm_app(tmp_path / "home", ca_folder)
+    assert app.services.pin_unblock is not None  # the demo's back-office key beside the home
+    async with app.run_test(size=(80, 24)) as pilot:
+        await deliver_first(pilot, desk)
+        found = delivery_of(desk)
+        await to_unblock_step(pilot, found.certificate_serial)
+        assert isinstance(app.screen, PinUnblockScreen)
+        await shows(pilot, f"Insérez le support n° {found.token_serial}")
+        await to_holder_pin(pilot)  # the delivered token, beside SoftHSM's blank slot
+        await new_pin(pilot)
+        await back_to_agent(pilot)
+        await until(pilot, lambda: isinstance(app.screen, DeskReceiptViewScreen), "attestation")
+        screen = app.screen
+        assert isinstance(screen, DeskReceiptViewScreen)
+        assert screen.pdf is not None and screen.pdf.read_bytes().startswith(b"%PDF-")
+        no_pin_on_screen(pilot)
+
+    label = _label_of(softhsm, found.token_serial)
+    assert _logs_in(softhsm, label, NEW_PIN)
+    assert not _logs_in(softhsm, label, HOLDER_PIN)
+    assert ("pin.unblocked", "success") in desk.kinds()
+
+
+@run_async
+async def test_a_kiosk_without_the_back_offices_key_says_why_it_cannot_unblock(
+    tmp_path: Path,
+) -> None:
+    app, desk, _ = fake_token_app(tmp_path / "home")  # no back-office key: no unblock
+    assert app.services.pin_unblock is None
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        appointment = Appointment(
+            agent_session(desk),
+            desk.dossier(REF_DELIVERED),
+            NOW,
+            True,
+            True,
+            True,
+            purpose=Purpose.PIN_UNBLOCK,
+        )  # fmt: skip  (as an interrupted appointment taken up at login would be)
+        flow = AppointmentFlow(app.services, agent_session(desk), app.services.info, appointment)
+        await app.push_screen(PinUnblockScreen(flow))
+        await settle(pilot)
+
+        screen = app.screen
+        assert isinstance(screen, PinUnblockScreen)
+        text = status_text(screen, "#unblock-status")
+        assert text.startswith("✗ Erreur : Déblocage du code PIN indisponible sur ce kiosque")
+        assert "(pki.back_office_key)" in text and "Adressez le titulaire au back-office" in text
+        assert screen.check_action("go_on", ()) is False
+        assert screen.check_action("end_appointment", ()) is True
+        assert screen.proposed_end is EndReason.OTHER
+
+
+@run_async
+async def test_a_dossier_delivered_without_a_trace_here_is_sent_to_the_back_office(
+    tmp_path: Path,
+) -> None:
+    app, desk, _ = fake_unblock_app(tmp_path / "home")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        appointment = Appointment(
+            agent_session(desk),
+            desk.dossier(REF_DELIVERED),
+            NOW,
+            True,
+            True,
+            True,
+            purpose=Purpose.PIN_UNBLOCK,
+        )  # fmt: skip  (imported as delivered: no delivery record on this kiosk)
+        flow = AppointmentFlow(app.services, agent_session(desk), app.services.info, appointment)
+        await app.push_screen(PinUnblockScreen(flow))
+        await settle(pilot)
+
+        screen = app.screen
+        assert isinstance(screen, PinUnblockScreen)
+        await shows(pilot, "remis sans que ce kiosque en garde la trace")
+        assert "F9 : terminer le rendez-vous (le dossier reste remis" in said(app)
+        assert screen.check_action("go_on", ()) is False
+        assert screen.check_action("read_again", ()) is False
