@@ -8,6 +8,7 @@ Import what a module uses explicitly, e.g.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.adapters.crypto.checkpoint_keys import EcdsaP256CheckpointSigner
+from kiosk.adapters.db.engine import make_engine
+from kiosk.adapters.db.uow import SqlUnitOfWorkFactory
 from kiosk.adapters.token.audit_key import create_audit_key
 from kiosk.cli import main
 from kiosk.domain.audit import AuditDraft, AuditEvent, Outcome
@@ -52,6 +55,31 @@ def append_in_one_transaction(db: Db, count: int) -> None:
         for n in range(count):
             tx.audit.append(AuditDraft("test.fill", Outcome.SUCCESS, details={"n": n}))
         tx.commit()
+
+
+def _append_as_kiosk(url: str, kiosk: str, count: int) -> None:
+    engine = make_engine(url)
+    uow = SqlUnitOfWorkFactory(engine, site="BREST", kiosk_id=kiosk)
+    for n in range(count):
+        with uow() as tx:
+            tx.audit.append(AuditDraft("test.concurrent", Outcome.SUCCESS, details={"n": n}))
+            tx.commit()
+    engine.dispose()
+
+
+def append_from_kiosks(url: str, kiosks: int, each: int) -> None:
+    """Kiosk processes ``kiosk-0``, ``kiosk-1``… appending ``each`` events at once, one
+    transaction an event; returns when all have exited, each with status 0."""
+    context = multiprocessing.get_context("spawn")
+    processes = [
+        context.Process(target=_append_as_kiosk, args=(url, f"kiosk-{i}", each))
+        for i in range(kiosks)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
+        assert process.exitcode == 0
 
 
 def stored_events(db: Db) -> list[AuditEvent]:

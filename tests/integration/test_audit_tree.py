@@ -5,7 +5,6 @@ appending at once."""
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +30,7 @@ from kiosk.services.agents import AgentAdmin
 from kiosk.services.audit_walk import CachedTree, consistency_positions, inclusion_positions
 from tests.integration.audit_env import (
     append_events,
+    append_from_kiosks,
     append_in_one_transaction,
     leaves_of,
     stored_events,
@@ -167,26 +167,8 @@ def test_a_tree_with_a_missing_node_refuses_the_next_event(db: Db) -> None:
     assert db.counts()["audit_events"] == 4
 
 
-def _appender(url: str, kiosk: str, count: int) -> None:
-    engine = make_engine(url)
-    uow = SqlUnitOfWorkFactory(engine, site="BREST", kiosk_id=kiosk)
-    for n in range(count):
-        with uow() as tx:
-            tx.audit.append(AuditDraft("test.concurrent", Outcome.SUCCESS, details={"n": n}))
-            tx.commit()
-    engine.dispose()
-
-
 def test_kiosks_appending_at_once_keep_one_tree_over_one_chain(db: Db) -> None:
-    context = multiprocessing.get_context("spawn")
-    processes = [
-        context.Process(target=_appender, args=(db.url, f"kiosk-{i}", 20)) for i in range(3)
-    ]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(timeout=120)
-        assert process.exitcode == 0
+    append_from_kiosks(db.url, kiosks=3, each=20)
     leaves = leaves_of(stored_events(db))
     assert len(leaves) == 60
     with db.uow() as tx:

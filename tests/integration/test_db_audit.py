@@ -4,7 +4,6 @@ that refuses to store something stops the step with a French StorageError."""
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from kiosk.adapters.db.uow import SqlUnitOfWorkFactory
 from kiosk.domain.audit import AuditDraft, Outcome
 from kiosk.domain.errors import StorageError
 from kiosk.services.audit_review import AuditReview
+from tests.integration.audit_env import append_events, append_from_kiosks, append_in_one_transaction
 from tests.integration.db_env import Db, database_url, migrated_db
 from tests.integration.pg_env import postgres
 
@@ -25,20 +25,6 @@ pytestmark = pytest.mark.integration
 _FIXTURES = (database_url, postgres)
 
 WORKERS, EVENTS_EACH = 3, 25
-
-
-def append_events(db: Db, count: int, event_type: str = "test.event") -> None:
-    for n in range(count):
-        with db.uow() as tx:
-            tx.audit.append(AuditDraft(event_type, Outcome.SUCCESS, "camille", None, {"n": n}))
-            tx.commit()
-
-
-def append_in_one_transaction(db: Db, count: int) -> None:
-    with db.uow() as tx:
-        for n in range(count):
-            tx.audit.append(AuditDraft("test.fill", Outcome.SUCCESS, details={"n": n}))
-        tx.commit()
 
 
 @pytest.fixture
@@ -62,27 +48,8 @@ def test_an_event_not_committed_is_not_stored(db: Db) -> None:
         assert tx.audit.count() == 0
 
 
-def _worker(url: str, kiosk: str, count: int) -> None:
-    engine = make_engine(url)
-    uow = SqlUnitOfWorkFactory(engine, site="BREST", kiosk_id=kiosk)
-    for n in range(count):
-        with uow() as tx:
-            tx.audit.append(AuditDraft("test.concurrent", Outcome.SUCCESS, details={"n": n}))
-            tx.commit()
-    engine.dispose()
-
-
 def test_several_kiosk_processes_append_to_one_unbroken_chain(db: Db) -> None:
-    context = multiprocessing.get_context("spawn")
-    processes = [
-        context.Process(target=_worker, args=(db.url, f"kiosk-{i}", EVENTS_EACH))
-        for i in range(WORKERS)
-    ]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(timeout=120)
-        assert process.exitcode == 0
+    append_from_kiosks(db.url, WORKERS, EVENTS_EACH)
     report = AuditReview(db.uow).verify()
     assert (report.ok, report.checked) == (True, WORKERS * EVENTS_EACH)
     per_kiosk = db.sql("SELECT kiosk, count(*) FROM audit_events GROUP BY kiosk ORDER BY kiosk")
@@ -128,7 +95,7 @@ def test_a_database_locked_too_long_stops_the_step(tmp_path: Path) -> None:
         other_kiosk.execute("BEGIN IMMEDIATE")
         try:
             with pytest.raises(StorageError) as caught:
-                append_events(db, 1, "agent.login")
+                append_events(db, 1, event_type="agent.login")
         finally:
             other_kiosk.execute("ROLLBACK")
             other_kiosk.close()
