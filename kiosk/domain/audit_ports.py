@@ -144,8 +144,7 @@ class AuditQuery:
     """Which events the auditor's desk reads. Every field left ``None`` (or empty) keeps
     every event. ``since``/``until`` are instants (``since <= at < until``); ``office`` and
     ``agent`` match whatever their case, ``type_prefix`` the start of the event type,
-    ``dossier_part`` any part of the reference (any case); ``after_seq`` keeps the events
-    after that one (the next page, found by the last seq of the one before)."""
+    ``dossier_part`` any part of the reference (any case)."""
 
     since: datetime | None = None
     until: datetime | None = None
@@ -154,7 +153,6 @@ class AuditQuery:
     type_prefix: str | None = None
     outcome: Outcome | None = None
     dossier_part: str | None = None
-    after_seq: int | None = None
 
     def keeps_agent(self, agent: str | None) -> bool:
         return not self.agent or (agent or "").lower() == self.agent.lower()
@@ -175,7 +173,6 @@ class AuditQuery:
                 not self.dossier_part
                 or self.dossier_part.upper() in (event.dossier_ref or "").upper()
             )
-            and (self.after_seq is None or event.seq > self.after_seq)
         )
 
 
@@ -216,7 +213,14 @@ class AuditReader(Protocol):
     Read only; events come back exactly as the chain stores them (personal data stays in
     its own store, behind its commitment)."""
 
-    def page(self, query: AuditQuery, offset: int = 0, limit: int = 50) -> AuditPage: ...
+    def page(
+        self, query: AuditQuery, offset: int = 0, limit: int = 50, after_seq: int | None = None
+    ) -> AuditPage:
+        """At most ``limit`` events the query keeps, from rank ``offset`` or, given
+        ``after_seq``, the first ones after that event (the next page, from the last seq
+        of the one before: the log only grows at its end, so ranks never move). ``total``
+        counts every event the query keeps."""
+        ...
 
     def count(self, query: AuditQuery) -> int: ...
 
@@ -224,14 +228,21 @@ class AuditReader(Protocol):
 
 
 def scan_page(
-    events: Iterable[AuditEvent], query: AuditQuery, offset: int, limit: int
+    events: Iterable[AuditEvent],
+    query: AuditQuery,
+    offset: int = 0,
+    limit: int = 50,
+    after_seq: int | None = None,
 ) -> AuditPage:
     """The reference reader over events in log order (the fakes', and a small log's)."""
     kept: list[AuditEvent] = []
     total = 0
     for event in events:
         if query.keeps(event):
-            if offset <= total < offset + limit:
+            if after_seq is not None:
+                if event.seq > after_seq and len(kept) < limit:
+                    kept.append(event)
+            elif offset <= total < offset + limit:
                 kept.append(event)
             total += 1
     return AuditPage(kept, total)

@@ -14,7 +14,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from kiosk.domain.audit import AuditEvent, Outcome, verify_chain
@@ -80,9 +80,11 @@ class ScanningReader:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
-    def page(self, query: AuditQuery, offset: int = 0, limit: int = 50) -> AuditPage:
+    def page(
+        self, query: AuditQuery, offset: int = 0, limit: int = 50, after_seq: int | None = None
+    ) -> AuditPage:
         with self._uow() as tx:
-            return scan_page(tx.audit.events(), query, offset, limit)
+            return scan_page(tx.audit.events(), query, offset, limit, after_seq)
 
     def count(self, query: AuditQuery) -> int:
         return self.page(query, 0, 0).total
@@ -152,18 +154,14 @@ class AuditBrowser:
         query = filters.query(self._tz)
         with self._lock:
             anchor = self._anchors.get((query, offset))
-        if anchor is None:
-            found = self._reader.page(query, offset, limit)
-            events, total = found.events, found.total
-        else:
-            after = self._reader.page(replace(query, after_seq=anchor), 0, limit)
-            events, total = after.events, offset + after.total
+        found = self._reader.page(query, offset, limit, after_seq=anchor)
+        events = found.events
         if events:
             with self._lock:
                 if len(self._anchors) >= _ANCHORS_KEPT:
                     self._anchors.clear()
                 self._anchors[(query, offset + len(events))] = events[-1].seq
-        return events, total
+        return events, found.total
 
     def count(self, filters: AuditFilters) -> int:
         return self._reader.count(filters.query(self._tz))

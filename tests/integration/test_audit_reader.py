@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -140,9 +139,9 @@ def test_a_page_after_a_seq_is_the_page_at_its_offset(db: Db) -> None:
     query = AuditFilters(event_type="identity").query()
     by_offset = reader.page(query, 5, 5)
     before = reader.page(query, 4, 1).events[0]
-    after = reader.page(replace(query, after_seq=before.seq), 0, 5)
+    after = reader.page(query, after_seq=before.seq, limit=5)
     assert after.events == by_offset.events
-    assert after.total == by_offset.total - 5
+    assert after.total == by_offset.total
 
 
 def test_the_browser_pages_forward_and_back_as_the_walk_did(db: Db) -> None:

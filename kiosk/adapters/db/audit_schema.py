@@ -69,4 +69,5 @@ audit_events_browse = (
     Index("ix_audit_events_agent", _EVENTS.agent, _EVENTS.seq),
     Index("ix_audit_events_outcome", _EVENTS.outcome, _EVENTS.seq),
     Index("ix_audit_events_dossier_ref", _EVENTS.dossier_ref, _EVENTS.seq),
+    Index("ix_audit_events_site", _EVENTS.site, _EVENTS.seq),
 )

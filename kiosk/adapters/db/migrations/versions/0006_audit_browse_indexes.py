@@ -1,9 +1,10 @@
-"""Indexes for the auditor's desk: the event type, the agent, the outcome and the dossier
-reference of audit events, each followed by the seq so that a filtered page comes out in
-log order (``kiosk.adapters.db.audit_reader``). The chain's table itself is unchanged.
+"""Indexes for the auditor's desk: the event type, the agent, the outcome, the dossier
+reference and the office of audit events, each followed by the seq so that a filtered
+page comes out in log order (``kiosk.adapters.db.audit_reader``). The chain's table
+itself is unchanged.
 
 Building them on an existing log reads it once (about 10 s for a million events on
-SQLite); each later append writes four index entries more.
+SQLite); each later append writes five index entries more.
 
 Revision ID: 0006
 Revises: 0005
@@ -26,6 +27,7 @@ INDEXES = {
     "ix_audit_events_agent": ["agent", "seq"],
     "ix_audit_events_outcome": ["outcome", "seq"],
     "ix_audit_events_dossier_ref": ["dossier_ref", "seq"],
+    "ix_audit_events_site": ["site", "seq"],
 }
 
 
