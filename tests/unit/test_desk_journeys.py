@@ -30,15 +30,11 @@ from kiosk.domain.receipt_text import receipt_lines
 from kiosk.domain.renewal import Renewal, same_holder_problems
 from kiosk.services.appointment import EndReason
 from kiosk.services.auth import AgentSession
-from tests.ui.sample_data import (
-    AGENT_LOGIN,
-    AGENT_PASSWORD,
-    REF_CONVOKED,
-    REF_DELIVERED,
-    World,
-    build_world,
-)
+from tests.ui.sample_data import REF_CONVOKED, REF_DELIVERED, World
 from tests.unit.receipt_samples import sample_core, sample_receipt
+from tests.unit.world_env import session, world
+
+_FIXTURES = (world, session)
 
 AT = datetime(2026, 7, 14, 12, 5, 9, tzinfo=UTC)
 OLD_SERIAL = "1127de3cfe77ed9d14211879f34f7832"
@@ -221,16 +217,6 @@ def test_an_incomplete_attestation_is_refused_in_french(
 
 
 # Appointments for a delivered dossier (in-memory database) -------------------------------------
-
-
-@pytest.fixture
-def world() -> World:
-    return build_world()
-
-
-@pytest.fixture
-def session(world: World) -> AgentSession:
-    return world.services.auth.login(AGENT_LOGIN, AGENT_PASSWORD)
 
 
 def _dossier_of(world: World, reference: str) -> Dossier:

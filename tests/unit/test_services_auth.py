@@ -17,13 +17,10 @@ from tests.ui.sample_data import (
     INACTIVE_LOGIN,
     SITE,
     World,
-    build_world,
 )
+from tests.unit.world_env import world
 
-
-@pytest.fixture
-def world() -> World:
-    return build_world()
+_FIXTURES = (world,)
 
 
 def _fail(world: World, times: int, password: str = "mauvais") -> list[str]:

@@ -6,15 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.model import Person
 from kiosk.services.auth import AgentSession
 from kiosk.services.convocations import ConvocationsService
 from tests.ui.sample_data import (
     AGENT_LOGIN,
-    AGENT_PASSWORD,
     OTHER_AGENT_LOGIN,
     OTHER_AGENT_PASSWORD,
     REF_CONVOKED,
@@ -23,18 +20,10 @@ from tests.ui.sample_data import (
     REF_OTHER_OFFICE,
     SITE,
     World,
-    build_world,
 )
+from tests.unit.world_env import session, world
 
-
-@pytest.fixture
-def world() -> World:
-    return build_world()
-
-
-@pytest.fixture
-def session(world: World) -> AgentSession:
-    return world.services.auth.login(AGENT_LOGIN, AGENT_PASSWORD)
+_FIXTURES = (world, session)
 
 
 def _service(world: World) -> ConvocationsService:

@@ -14,13 +14,10 @@ from tests.ui.sample_data import (
     OTHER_AGENT_LOGIN,
     OTHER_AGENT_PASSWORD,
     World,
-    build_world,
 )
+from tests.unit.world_env import world
 
-
-@pytest.fixture
-def world() -> World:
-    return build_world()
+_FIXTURES = (world,)
 
 
 def _desk_events(world: World) -> list[tuple[str, str, str | None]]:

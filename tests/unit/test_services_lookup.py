@@ -22,16 +22,14 @@ from tests.ui.sample_data import (
     World,
     build_world,
 )
+from tests.unit.world_env import session
+
+_FIXTURES = (session,)
 
 
 @pytest.fixture
 def world() -> World:
     return build_world(fixed_codes=False)
-
-
-@pytest.fixture
-def session(world: World) -> AgentSession:
-    return world.services.auth.login(AGENT_LOGIN, AGENT_PASSWORD)
 
 
 def _lookups(world: World) -> list[AuditEvent]:
