@@ -14,6 +14,7 @@ BENCHES = {
     "mrz": mrz.run,
     "personalisation": personalisation.run,
     "audit": audit.run,
+    "audit-browse": audit.run_browse,
     "concurrency": concurrency.run,
 }
 

@@ -15,7 +15,8 @@ Figures, each beside its floor:
   read, proof checked), against bare primary-key reads of as many nodes as a proof has
   (log2 n = 19 at a million);
 - appending one event with its tree nodes through the unit of work (rolled back: no
-  fsync), against the same statements through bare sqlite3.
+  fsync), against the same statements through bare sqlite3;
+- the auditor's desk's filtered page (``bench.audit_browse``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench import audit_browse
 from bench.report import Sample, line, rate_line, timed_each
 from kiosk.adapters.crypto.checkpoint_keys import EcdsaP256CheckpointSigner
 from kiosk.adapters.db.audit_stores import personal_json
@@ -149,12 +151,23 @@ def _hash_floor(blobs: list[bytes]) -> float:
     return time.perf_counter() - start
 
 
-def run(folder: Path, size: int = 1_000_000) -> None:
+def database(folder: Path, size: int = 1_000_000) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"audit-{size}.db"
     if not path.exists():
         print(f"(building {size:,} audit events and their tree in {path} once…)", flush=True)
         _build(path, size)
+    return path
+
+
+def run_browse(folder: Path) -> None:
+    """The auditor's desk figure alone (``scripts/bench audit-browse``)."""
+    print("-- auditor's desk, filtered pages (SQLite)")
+    audit_browse.figures(database(folder), SITE, KIOSK)
+
+
+def run(folder: Path, size: int = 1_000_000) -> None:
+    path = database(folder, size)
     engine = make_engine(f"sqlite:///{path}")
     uow = SqlUnitOfWorkFactory(engine, site=SITE, kiosk_id=KIOSK)
     key = EcdsaP256CheckpointSigner.generate(ORIGIN)
@@ -167,6 +180,7 @@ def run(folder: Path, size: int = 1_000_000) -> None:
         _proofs(uow, raw, size, key, held)
         _appends(uow, raw, size)
     engine.dispose()
+    audit_browse.figures(path, SITE, KIOSK)
 
 
 def _verification(

@@ -184,3 +184,12 @@ def test_personal_data_stays_behind_its_commitment(db: Db) -> None:
     shown = json.dumps([dict(e.details) for e in page.events])
     assert NATIONALITY not in shown
     assert all("nationality" not in e.details for e in page.events)
+
+
+def test_a_page_after_any_seq_is_the_walks(db: Db) -> None:
+    events, reader = _all(db), _reader(db)
+    query = AuditFilters(event_type="identity", office="BREST").query()
+    for after in (0, 1, 37, 55, 108, 109, 110, 500):
+        page = reader.page(query, after_seq=after, limit=4)
+        assert page == scan_page(events, query, after_seq=after, limit=4), after
+    assert reader.page(query, after_seq=110, limit=4).events == []
