@@ -14,6 +14,7 @@ from typing import Any, Protocol, cast
 from textual.app import App
 from textual.message import Message
 
+from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.model import Dossier
 from kiosk.domain.names import first_given_name
 from kiosk.services.appointment import Appointment
@@ -23,6 +24,7 @@ from kiosk.ui.safe_text import neutralise
 from kiosk.ui.widgets.status_line import Kind
 
 STILL_AVAILABLE = "Le dossier reste disponible pour un autre rendez-vous."
+STILL_DELIVERED = "Le dossier reste remis, son certificat en service."
 LOCKED = "Le dossier est verrouillé : un administrateur doit le déverrouiller."
 UNEXPECTED = "Erreur inattendue : l'opération n'a pas abouti. Réessayez."
 
@@ -57,9 +59,13 @@ class AppointmentFlow:
         return f"Bonjour {name}," if name else "Bonjour,"
 
 
-def ended_notice(label: str, *, locked: bool = False) -> str:
+def ended_notice(label: str, *, locked: bool = False, purpose: Purpose = Purpose.DELIVERY) -> str:
     """What the lookup screen says once an appointment is over."""
-    return f"Rendez-vous terminé : {label}. {LOCKED if locked else STILL_AVAILABLE}"
+    if locked:
+        after = LOCKED
+    else:
+        after = STILL_AVAILABLE if purpose is Purpose.DELIVERY else STILL_DELIVERED
+    return f"Rendez-vous terminé : {label}. {after}"
 
 
 class ReturnToLookup(Message):

@@ -307,9 +307,11 @@ async def test_an_so_pin_the_token_refuses_is_final_and_f9_ends_with_the_dossier
         await settle(pilot)
         assert isinstance(app.screen, EndAppointmentScreen)
         assert "Motif choisi : Support défectueux" in said(app)
+        assert "Le dossier reste « Remis » et son certificat reste en service" in said(app)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, LookupScreen)
+        assert "Le dossier reste remis, son certificat en service." in said(app)
 
     assert desk.dossier().state is DossierState.DELIVERED
     assert ("pin.unblock", "failure") in desk.kinds()

@@ -142,7 +142,9 @@ class AnswersScreen(AppointmentScreen):
             )
         elif result.appointment_over and message.end_error is None:
             label = EndReason.ANSWERS_FAILED.label
-            notice = ended_notice(label, locked=result.dossier_locked)
+            notice = ended_notice(
+                label, locked=result.dossier_locked, purpose=flow.appointment.purpose
+            )
             back_to_lookup_after(app, result.message, notice)
         elif result.appointment_over:
             self.status.show(

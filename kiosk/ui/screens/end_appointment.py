@@ -1,7 +1,8 @@
 """Ending an appointment without a delivery: the agent picks a reason, the service refuses
 the dossier with it (it stays available for another appointment) and audits it. On the
 token steps, the personalisation run is abandoned first (its certificate, if any, is
-confirmed for revocation).
+confirmed for revocation). A PIN unblock or a revocation ended so leaves the dossier
+delivered, its certificate in service: the dialog says that instead.
 
 The chosen reason is written out (« Motif choisi : … »), not only highlighted. « Autre
 motif » needs a few words. The modal dismisses with the notice for the lookup screen once
@@ -22,6 +23,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.errors import KioskError
 from kiosk.services.appointment import EndReason
 from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow, ended_notice
@@ -31,6 +33,19 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = 200
 NEEDS_TEXT = "Précisez le motif (quelques mots) pour « Autre motif »."
+REFUSES = (
+    "Le dossier passe à l'état « Refusé » avec ce motif ; "
+    "il reste disponible pour un autre rendez-vous."
+)
+STAYS_DELIVERED = (
+    "Le dossier reste « Remis » et son certificat reste en service ; "
+    "le titulaire pourra revenir pour un autre rendez-vous."
+)
+
+
+def end_intro(purpose: Purpose) -> str:
+    """What ending the appointment does to the dossier, for ``purpose``."""
+    return REFUSES if purpose is Purpose.DELIVERY else STAYS_DELIVERED
 
 
 class EndAppointmentScreen(ModalScreen[str | None]):
@@ -62,11 +77,7 @@ class EndAppointmentScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="end-panel", classes="panel modal-panel") as panel:
             panel.border_title = f"Terminer le rendez-vous — dossier {self._flow.reference}"
-            yield Static(
-                "Le dossier passe à l'état « Refusé » avec ce motif ; "
-                "il reste disponible pour un autre rendez-vous.",
-                markup=False,
-            )
+            yield Static(end_intro(self._flow.appointment.purpose), markup=False)
             yield OptionList(
                 *(Option(reason.label, id=reason.value) for reason in EndReason),
                 id="end-reasons",
@@ -125,7 +136,7 @@ class EndAppointmentScreen(ModalScreen[str | None]):
             self.post_message(self.Refused(UNEXPECTED))
         else:
             label = reason.label + (f" ({text.strip()})" if text.strip() else "")
-            self.post_message(self.Ended(ended_notice(label)))
+            self.post_message(self.Ended(ended_notice(label, purpose=appointment.purpose)))
 
     @on(Ended)
     def _ended(self, message: Ended) -> None:
