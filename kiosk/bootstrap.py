@@ -18,6 +18,7 @@ from kiosk.adapters.token.environment import use_softhsm_conf
 from kiosk.config import Settings
 from kiosk.domain.errors import KioskError
 from kiosk.domain.personalisation_ports import IssuancePolicy
+from kiosk.domain.pin_policy import PinPolicy
 from kiosk.domain.reader_ports import ReaderPort
 from kiosk.services.answers import AnswersService
 from kiosk.services.appointment import AppointmentService
@@ -103,10 +104,13 @@ def make_desk_journeys(
     uow: SqlUnitOfWorkFactory,
     personalisation: PersonalisationService,
     clock: SystemClock,
+    *,
+    pin_policy: PinPolicy,
 ) -> tuple[RenewalService, PinUnblockService | None, DeskRevocationService]:
     """Renewal, PIN unblock and revocation at the desk. The embedded CA revokes and
     publishes its CRL; the SO PIN comes from the back office's key when one is
-    configured (demo: the key ``kiosk demo init`` put beside the home)."""
+    configured (demo: the key ``kiosk demo init`` put beside the home). The new PIN of
+    an unblock follows ``pin_policy``, as a delivery's does."""
     from kiosk.adapters.crypto.so_pin_recovery import EscrowSoPinRecovery
     from kiosk.adapters.receipt.cups_printer import ATTESTATION, CupsPrinter
     from kiosk.adapters.receipt.pdf_desk_receipt import PdfDeskReceiptRenderer
@@ -135,7 +139,7 @@ def make_desk_journeys(
     if recovery is not None:
         tokens = Pkcs11TokenAdapter(settings.pkcs11_module)
         unblock = PinUnblockService(
-            uow, tokens, recovery, clock, settings.kiosk_id,
+            uow, tokens, recovery, clock, settings.kiosk_id, policy=pin_policy,
             renderer=renderer, printer=printer, receipts_dir=folder,
         )  # fmt: skip
     revocation = DeskRevocationService(
@@ -195,10 +199,11 @@ def make_services(settings: Settings) -> Services:
     renewals: RenewalService | None = None
     pin_unblock: PinUnblockService | None = None
     desk_revocation: DeskRevocationService | None = None
+    pin_policy = settings.pin.policy()  # one policy: the delivery's PIN and the unblock's
     try:
         personalisation = make_personalisation(settings, uow, clock)
         renewals, pin_unblock, desk_revocation = make_desk_journeys(
-            settings, uow, personalisation, clock
+            settings, uow, personalisation, clock, pin_policy=pin_policy
         )
         delivery = make_delivery(settings, uow, personalisation, clock, renewals)
         media = make_media(settings, uow)
@@ -234,6 +239,7 @@ def make_services(settings: Settings) -> Services:
         pin_unblock=pin_unblock,
         desk_revocation=desk_revocation,
         audit_browser=make_audit_browser(settings, uow),
+        pin_policy=pin_policy,
     )
 
 

@@ -15,10 +15,12 @@ from typing import Any
 
 from kiosk.config_pki import PkiSettings, bounded_int, load_pki
 from kiosk.domain.errors import ConfigError
+from kiosk.domain.pin_policy import ABSOLUTE_MAX, ABSOLUTE_MIN, PinPolicy
 from kiosk.domain.reader_ports import ReaderPairing, pairings_from_config
 
 DEFAULT_PKCS11_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 THEMES = ("default", "contrast")
+PIN_CHARACTERS = ("ascii", "digits")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,26 @@ class DeskDevices:
     """``[[readers]]`` tables of kiosk.toml: which token a reader's card is."""
     printer: str = ""
     """CUPS queue for the delivery receipts; empty: receipts are only saved as PDF."""
+
+
+@dataclass(frozen=True)
+class PinSettings:
+    """What the holder's PIN may be. It must match the token model in service: a PIN the
+    token refuses would fail the personalisation after the holder chose it (which values
+    for which token family: docs/personalisation.md)."""
+
+    min_length: int = 6
+    """Fewest characters (``KIOSK_PIN_MIN_LENGTH``), 4 at least."""
+    max_length: int = 16
+    """Most characters (``KIOSK_PIN_MAX_LENGTH``), 64 at most; never above the token's own
+    maximum (``pkcs11-tool -L``: « min/max PIN length »)."""
+    characters: str = "ascii"
+    """``digits`` (0-9 only, for tokens and PIN pads that take digits alone) or ``ascii``
+    (letters without accents, digits and common signs, no space)."""
+
+    def policy(self) -> PinPolicy:
+        """The policy the holder's PIN screens and the PIN unblock apply."""
+        return PinPolicy(self.min_length, self.max_length, digits_only=self.characters == "digits")
 
 
 @dataclass(frozen=True)
@@ -70,6 +92,8 @@ class Settings:
     """CA, escrow and certificate profile; ``None`` means defaults inside the home."""
     devices: DeskDevices = field(default_factory=DeskDevices)
     """Reader and printer."""
+    pin: PinSettings = field(default_factory=PinSettings)
+    """The rules of the holder's PIN, to match the token model in service."""
 
     @property
     def pki_settings(self) -> PkiSettings:
@@ -107,6 +131,38 @@ class Settings:
         if len(key) < 32:
             raise ConfigError("secrets/site.key", "clé trop courte (32 octets au moins)")
         return key
+
+
+def load_pin(get: Callable[[str, Any], Any]) -> PinSettings:
+    """The PIN rules; a bound no token accepts, or a minimum above the maximum, is refused
+    here, at start-up, rather than when a holder has chosen a PIN."""
+    min_length = bounded_int(
+        "KIOSK_PIN_MIN_LENGTH", get("pin_min_length", 6), ABSOLUTE_MIN, ABSOLUTE_MAX
+    )
+    max_length = _int("KIOSK_PIN_MAX_LENGTH", get("pin_max_length", 16))
+    if max_length > ABSOLUTE_MAX:
+        raise ConfigError(
+            "KIOSK_PIN_MAX_LENGTH",
+            f"au plus {ABSOLUTE_MAX} caractères, la plus grande longueur de code PIN que le "
+            "kiosque confie à un support PKCS#11",
+        )
+    if max_length < min_length:
+        raise ConfigError(
+            "KIOSK_PIN_MAX_LENGTH",
+            f"le maximum ({max_length}) est inférieur au minimum KIOSK_PIN_MIN_LENGTH"
+            f" ({min_length})",
+        )
+    characters = get("pin_characters", "ascii")
+    if characters not in PIN_CHARACTERS:
+        raise ConfigError("KIOSK_PIN_CHARACTERS", "« digits » ou « ascii » attendu")
+    return PinSettings(min_length, max_length, characters)
+
+
+def _int(name: str, value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(name, f"nombre entier attendu, reçu « {value} »") from None
 
 
 def load_settings(env: Mapping[str, str] | None = None, home: Path | None = None) -> Settings:
@@ -178,7 +234,8 @@ def load_settings(env: Mapping[str, str] | None = None, home: Path | None = None
         argon2=argon,
         pki=pki,
         devices=devices,
+        pin=load_pin(get),
     )
 
 
-__all__ = ["PkiSettings", "Settings", "load_settings"]
+__all__ = ["PinSettings", "PkiSettings", "Settings", "load_settings"]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from kiosk.domain.pin_policy import PinPolicy
 from kiosk.domain.reader_ports import ReaderPort
 from kiosk.services.answers import AnswersService
 from kiosk.services.appointment import AppointmentService
@@ -69,3 +70,6 @@ class Services:
     """Revocation at the desk; present when ``personalisation`` is."""
     audit_browser: AuditBrowser | None = None
     """The auditor's desk (read only); None: an auditor is told it is unavailable."""
+    pin_policy: PinPolicy = field(default_factory=PinPolicy)
+    """What the holder's PIN may be (``KIOSK_PIN_…``), matched to the token model in
+    service; the PIN unblock's service applies the same one."""

@@ -4,7 +4,8 @@ interrupted run is taken up after the PIN was set.
 Typed twice, masked; live feedback says which rule is not met yet (the policy's own
 sentences, ``kiosk.domain.pin_policy``), never the PIN or any part of it; the holder's
 birth date is refused. The fields are emptied as soon as the PIN is taken: it is then
-held for the run (``TokenRun.pin``) and the screen goes back to the agent.
+held for the run (``TokenRun.pin``) and the screen goes back to the agent. The rules are
+the kiosk's (``Services.pin_policy``, from ``KIOSK_PIN_…``), matched to its token model.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from kiosk.ui.widgets.progress_header import Step
 from kiosk.ui.widgets.secret_input import SecretInput
 from kiosk.ui.widgets.status_line import Kind, StatusLine
 
-DEFAULT_POLICY = PinPolicy()
 CHOOSE_INTRO = (
     "Choisissez le code PIN de votre support. Il protège votre signature : vous seul le "
     "connaissez, l'agent ne le voit pas. Il vous sera demandé à chaque signature."
@@ -52,12 +52,12 @@ class PinEntryScreen(AppointmentScreen):
     ]
 
     def __init__(
-        self, flow: AppointmentFlow, run: TokenRun, policy: PinPolicy = DEFAULT_POLICY
+        self, flow: AppointmentFlow, run: TokenRun, policy: PinPolicy | None = None
     ) -> None:
         super().__init__(flow)
         self.add_class("holder")
         self.run = run
-        self.policy = policy
+        self.policy = flow.services.pin_policy if policy is None else policy
         self.choosing = not run.asks_current_pin
 
     def compose(self) -> ComposeResult:
