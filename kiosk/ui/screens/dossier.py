@@ -17,7 +17,6 @@ import logging
 from dataclasses import replace
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -29,106 +28,34 @@ from textual.widgets import Footer, Header, Static
 from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.dossier_state import DELIVERABLE, DossierState
 from kiosk.domain.errors import KioskError
-from kiosk.domain.model import Dossier, Person, Role
+from kiosk.domain.model import Dossier, Role
 from kiosk.domain.renewal import Renewal
 from kiosk.services.appointment import Appointment
 from kiosk.services.auth import AgentSession
 from kiosk.services.container import KioskInfo
-from kiosk.ui import formatting as fmt
 from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow, services_of
+from kiosk.ui.dossier_rows import (
+    company_rows,
+    dossier_rows,
+    holder_rows,
+    person_rows,
+    product_rows,
+    revocation_rows,
+    state_banner,
+)
 from kiosk.ui.messages import LogoutRequested
 from kiosk.ui.renewal_words import renewal_rows
-from kiosk.ui.safe_text import EMPTY, safe_text
+from kiosk.ui.safe_text import EMPTY
 from kiosk.ui.screens.confirm import ConfirmScreen
 from kiosk.ui.screens.identity import IdentityScreen
-from kiosk.ui.widgets.field_section import FieldSection, Row
-from kiosk.ui.widgets.session_bar import SessionBar, office_label
+from kiosk.ui.widgets.field_section import FieldSection
+from kiosk.ui.widgets.session_bar import SessionBar
 from kiosk.ui.widgets.status_line import Kind, StatusLine
 
 log = logging.getLogger(__name__)
 
 UNLOCKED = "Réponses déverrouillées : le titulaire peut de nouveau répondre aux questions."
 LEFT = "Rendez-vous quitté avant tout contrôle : le dossier est libéré, son état n'a pas changé."
-
-
-def _plain(value: str) -> Text:
-    return safe_text(value)
-
-
-def state_banner(dossier: Dossier) -> Text:
-    """``CS-2026-000123 — État : Convoqué — remise possible``: the state in words."""
-    if dossier.state is DossierState.DELIVERED:
-        verdict = "déblocage du PIN ou révocation possibles"
-    elif dossier.state in DELIVERABLE:
-        verdict = "remise possible"
-    else:
-        verdict = "remise impossible dans cet état"
-    return Text.assemble(
-        ("Dossier ", "bold"),
-        safe_text(dossier.reference, style="bold"),
-        " — État : ",
-        (dossier.state.label, "bold"),
-        f" — {verdict}",
-    )
-
-
-def _dossier_rows(dossier: Dossier, info: KioskInfo) -> list[Row]:
-    rows: list[Row] = [
-        (
-            "Convocation",
-            _plain(fmt.appointment(dossier.convocation_at))
-            if dossier.convocation_at
-            else safe_text(None),
-        ),
-        ("Bureau", _plain(office_label(dossier.office_code, info))),
-    ]
-    if dossier.state is DossierState.REFUSED:
-        rows.append(("Motif du refus", safe_text(dossier.refusal_reason)))
-    return rows
-
-
-def _company_rows(dossier: Dossier) -> list[Row]:
-    company = dossier.company
-    return [
-        ("Raison sociale", safe_text(company.name)),
-        ("Forme", safe_text(company.legal_form)),
-        ("SIREN", safe_text(fmt.siren(company.siren))),
-        ("SIRET", safe_text(fmt.siret(company.siret))),
-    ]
-
-
-def _product_rows(dossier: Dossier) -> list[Row]:
-    product = dossier.product
-    return [
-        ("Offre", safe_text(product.label)),
-        ("Validité", _plain(fmt.years(product.validity_years))),
-        ("Clé", _plain(fmt.algorithm(product.key_algorithm))),
-    ]
-
-
-def _holder_rows(holder: Person) -> list[Row]:
-    return [
-        ("Nom", safe_text(fmt.surname(holder), style="bold")),
-        ("Prénoms", safe_text(holder.given_names)),
-        ("Naissance", _plain(fmt.day(holder.birth_date)) if holder.birth_date else safe_text(None)),
-        ("Courriel", safe_text(holder.email)),
-    ]
-
-
-def _person_rows(person: Person | None, none_label: str) -> list[Row]:
-    if person is None:
-        return [("Nom", Text(none_label, style="dim"))]
-    return [
-        ("Nom", safe_text(fmt.full_name(person))),
-        ("Qualité", safe_text(person.role_title)),
-    ]
-
-
-def _revocation_rows(dossier: Dossier) -> list[Row]:
-    rows: list[Row] = [("Questions", _plain(fmt.questions(len(dossier.questions))))]
-    if dossier.answers_locked:
-        rows.append(("Réponses", Text("verrouillées (trop d'erreurs)", style="bold")))
-    return rows
 
 
 class DossierScreen(Screen[None]):
@@ -177,22 +104,22 @@ class DossierScreen(Screen[None]):
         yield StatusLine(id="dossier-status")
         with VerticalScroll(id="dossier-body"), Horizontal(id="dossier-columns"):
             with Vertical(classes="dossier-column"):
-                yield FieldSection("Dossier", _dossier_rows(dossier, self._info), id="sec-dossier")
-                yield FieldSection("Entreprise", _company_rows(dossier), id="sec-company")
-                yield FieldSection("Produit", _product_rows(dossier), id="sec-product")
+                yield FieldSection("Dossier", dossier_rows(dossier, self._info), id="sec-dossier")
+                yield FieldSection("Entreprise", company_rows(dossier), id="sec-company")
+                yield FieldSection("Produit", product_rows(dossier), id="sec-product")
                 if self.renewal is not None:
                     yield self._renewal_section(self.renewal)
             with Vertical(classes="dossier-column"):
-                yield FieldSection("Titulaire", _holder_rows(dossier.holder), id="sec-holder")
+                yield FieldSection("Titulaire", holder_rows(dossier.holder), id="sec-holder")
                 yield FieldSection(
                     "Représentant légal",
-                    _person_rows(dossier.legal_representative, EMPTY),
+                    person_rows(dossier.legal_representative, EMPTY),
                     id="sec-legal",
                 )
                 yield FieldSection(
-                    "Délégué", _person_rows(dossier.delegate, "aucun"), id="sec-delegate"
+                    "Délégué", person_rows(dossier.delegate, "aucun"), id="sec-delegate"
                 )
-                yield FieldSection("Révocation", _revocation_rows(dossier), id="sec-revocation")
+                yield FieldSection("Révocation", revocation_rows(dossier), id="sec-revocation")
         yield Footer()
 
     def on_mount(self) -> None:
