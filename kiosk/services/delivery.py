@@ -1,5 +1,6 @@
 """The end of a delivery: the receipt (procès-verbal de remise) the holder accepts by
-signing it with the new key, then its PDF and, when a printer is configured, its print.
+signing it with the new key, then its PDF and, when a printer is configured, its print
+(``desk_paper.PaperIssuer``, the path the attestations of the other desk acts take).
 
 The receipt states what happened: who, what, where, which checks, which certificate. Its
 SHA-256 digest is what the holder signs; the ``dossier.delivered`` audit event records the
@@ -17,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.domain.audit import AuditDraft, Outcome
 from kiosk.domain.errors import KioskError, StateError
 from kiosk.domain.identity import CheckOutcome, document_kind
 from kiosk.domain.ports import Clock, UnitOfWorkFactory
@@ -31,6 +31,7 @@ from kiosk.domain.receipt import (
     receipt_digest,
 )
 from kiosk.services.appointment import Appointment
+from kiosk.services.desk_paper import DELIVERY_WORDS, PaperIssuer
 from kiosk.services.personalisation import PersonalisationResult, PersonalisationService
 from kiosk.services.renewal import RenewalService
 
@@ -66,7 +67,7 @@ class DeliveryService:
         self._uow = uow
         self._personalisation = personalisation
         self._renderer = renderer
-        self._printer = printer
+        self._paper = PaperIssuer(uow, printer, DELIVERY_WORDS)
         self._receipts_dir = receipts_dir
         self._clock = clock
         self._kiosk_id = kiosk_id
@@ -140,22 +141,13 @@ class DeliveryService:
             receipt_audit_details(core),
         )  # fmt: skip
         receipt = DeliveryReceipt(core, signature, digest, event.seq, event.hash)
-        problems: list[str] = []
+        late: list[str] = []
         if self._renewals is not None and core.renewal:
-            problems += self._supersede(appointment)
-        pdf: Path | None = None
-        job: str | None = None
-        try:
-            pdf = self._renderer.render(receipt, self._receipts_dir)
-        except KioskError as exc:
-            problems.append(f"PV non enregistré en PDF : {exc.message}")
-        if pdf is not None and self._printer is not None:
-            try:
-                job = self._printer.print_file(pdf)
-            except KioskError as exc:
-                problems.append(exc.message)
-        self._record(appointment, pdf, job, problems)
-        return Delivered(receipt, pdf, job, tuple(problems))
+            late = self._supersede(appointment)
+        paper = self._paper.issue(
+            lambda: self._renderer.render(receipt, self._receipts_dir), appointment, earlier=late
+        )
+        return Delivered(receipt, paper.pdf, paper.print_job, paper.problems)
 
     def _supersede(self, appointment: Appointment) -> list[str]:
         """Revoke the certificate a renewal replaces; what went wrong, in French."""
@@ -169,28 +161,3 @@ class DeliveryService:
                 f"Révocation du certificat remplacé à publier par le back-office : {done.problem}"
             ]
         return []
-
-    def _record(
-        self, appointment: Appointment, pdf: Path | None, job: str | None, problems: list[str]
-    ) -> None:
-        outcome = Outcome.FAILURE if problems else Outcome.SUCCESS
-        details: dict[str, str | int | bool | None] = {
-            "pdf": pdf.name if pdf else None,
-            "print_job": job,
-            "problems": len(problems),
-        }
-        try:
-            with self._uow() as uow:
-                uow.audit.append(
-                    AuditDraft(
-                        "receipt.issued",
-                        outcome,
-                        appointment.session.login,
-                        appointment.reference,
-                        details,
-                    )
-                )
-                uow.commit()
-        except KioskError as exc:
-            # The delivery itself is recorded; only this note about its paper is lost.
-            problems.append(f"Journal du PV non écrit : {exc.message}")
