@@ -43,6 +43,17 @@ def local_midnight(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
+def _bound(day: date | None, days_after: int, tz: tzinfo) -> datetime | None:
+    """The start of ``day`` + ``days_after``; None (no bound) past the calendar's ends,
+    which hold no event anyway (« 31/12/9999 » typed as the last day)."""
+    if day is None:
+        return None
+    try:
+        return local_midnight(day + timedelta(days_after), tz)
+    except OverflowError:
+        return None
+
+
 @dataclass(frozen=True)
 class AuditFilters:
     """Every field left ``None`` (or empty) lets every event through. Dates are the
@@ -61,8 +72,8 @@ class AuditFilters:
     def query(self, tz: tzinfo = OFFICES_TZ) -> AuditQuery:
         """The same filters as the reader's query: local days become instants."""
         return AuditQuery(
-            since=None if self.start is None else local_midnight(self.start, tz),
-            until=None if self.end is None else local_midnight(self.end + timedelta(1), tz),
+            since=_bound(self.start, 0, tz),
+            until=_bound(self.end, 1, tz),
             office=self.office or None,
             agent=self.agent or None,
             type_prefix=self.event_type or None,

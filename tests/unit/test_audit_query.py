@@ -57,3 +57,10 @@ def test_the_next_page_after_a_seq_is_the_page_at_its_rank_though_the_log_grew()
     events = uow.audit_events()
     after = scan_page(events, alice.query(), after_seq=first[-1].seq, limit=10)
     assert after.events == second and after.total == 16
+
+
+def test_the_calendars_ends_typed_as_dates_bound_nothing() -> None:
+    events = _uow(3).audit_events()
+    widest = AuditFilters(start=date(1, 1, 1), end=date(9999, 12, 31))
+    assert widest.query() == AuditQuery()
+    assert [e.seq for e in scan_page(events, widest.query()).events] == [1, 2, 3]
