@@ -24,7 +24,7 @@ from typing import Protocol
 from kiosk.domain.audit import AuditEvent
 from kiosk.domain.certificate_revocation import normalised_serial
 from kiosk.domain.errors import IntegrityError, ValidationError
-from kiosk.domain.receipt import REFERENCE
+from kiosk.domain.receipt import REFERENCE, require_audit_facts
 from kiosk.domain.receipt_text import ReceiptRow, ReceiptSection, fr_datetime, paris_time
 from kiosk.domain.siren import format_siren
 
@@ -268,23 +268,17 @@ def parse_desk_qr(text: str) -> DeskReceiptQr:
 def check_desk_qr_against_event(qr: DeskReceiptQr, event: AuditEvent) -> None:
     """IntegrityError unless ``event`` (from a verified chain) is the one the code names."""
     details = event.details
-    mismatches = [
-        label
-        for label, ok in (
+    require_audit_facts(
+        f"L'attestation {qr.reference}",
+        (
             ("numéro d'événement", event.seq == qr.audit_seq),
             ("empreinte d'événement", event.hash == qr.audit_hash),
             ("acte", event.event_type == qr.act.sealing_event),
             ("dossier", event.dossier_ref == qr.reference),
             ("condensat de l'attestation", details.get("receipt_digest") == qr.digest),
             ("certificat", _same_serial(details.get("certificate_serial"), qr.certificate_serial)),
-        )
-        if not ok
-    ]
-    if mismatches:
-        raise IntegrityError(
-            f"L'attestation {qr.reference} ne correspond pas au journal d'audit : "
-            f"{', '.join(mismatches)}."
-        )
+        ),
+    )
 
 
 def _same_serial(recorded: object, serial: str) -> bool:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -55,6 +56,7 @@ __all__ = [
     "receipt_digest",
     "receipt_lines",
     "receipt_qr",
+    "require_audit_facts",
 ]
 
 RECEIPT_FORMAT = "KIOSK-PV1"
@@ -322,18 +324,23 @@ def parse_qr_payload(text: str) -> ReceiptQr:
 def check_qr_against_event(qr: ReceiptQr, event: AuditEvent) -> None:
     """Raise IntegrityError unless ``event`` (from a verified chain) is the one the QR names."""
     details = event.details
-    mismatches = [
-        label
-        for label, ok in (
+    require_audit_facts(
+        f"Le PV {qr.reference}",
+        (
             ("numéro d'événement", event.seq == qr.audit_seq),
             ("empreinte d'événement", event.hash == qr.audit_hash),
             ("dossier", event.dossier_ref == qr.reference),
             ("condensat du PV", details.get("receipt_digest") == qr.receipt_digest),
             ("certificat", details.get("certificate_fingerprint") == qr.certificate_fingerprint),
-        )
-        if not ok
-    ]
+        ),
+    )
+
+
+def require_audit_facts(document: str, facts: Iterable[tuple[str, bool]]) -> None:
+    """IntegrityError naming, in order, each (label, holds) fact a paper's code states and
+    its audit event does not bear out: « <document> ne correspond pas au journal… »."""
+    mismatches = [label for label, holds in facts if not holds]
     if mismatches:
         raise IntegrityError(
-            f"Le PV {qr.reference} ne correspond pas au journal d'audit : {', '.join(mismatches)}."
+            f"{document} ne correspond pas au journal d'audit : {', '.join(mismatches)}."
         )
