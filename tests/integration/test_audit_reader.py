@@ -15,7 +15,7 @@ import pytest
 from kiosk.adapters.db.audit_reader import SqlAuditReader
 from kiosk.adapters.db.uow import SqlUnitOfWorkFactory
 from kiosk.domain.audit import AuditDraft, AuditEvent, Outcome
-from kiosk.domain.audit_ports import scan_page, scan_tally
+from kiosk.domain.audit_ports import UnreadableEventError, scan_page, scan_tally
 from kiosk.domain.offices import OFFICES_TZ
 from kiosk.services.audit_browser import AuditBrowser, AuditFilters
 from tests.integration.db_env import Db, database_url, migrated_db
@@ -193,3 +193,18 @@ def test_a_page_after_any_seq_is_the_walks(db: Db) -> None:
         page = reader.page(query, after_seq=after, limit=4)
         assert page == scan_page(events, query, after_seq=after, limit=4), after
     assert reader.page(query, after_seq=110, limit=4).events == []
+
+
+def test_an_event_altered_in_the_database_is_named_not_shown(db: Db) -> None:
+    db.sql("UPDATE audit_events SET details = 'plus du JSON' WHERE seq = 7")
+    with pytest.raises(UnreadableEventError) as raised:
+        _reader(db).page(AuditFilters().query(), 0, 50)
+    assert raised.value.message.startswith("Journal altéré à l'événement n° 7")
+    if db.is_sqlite:  # PostgreSQL's column holds nothing but instants
+        db.sql("UPDATE audit_events SET details = '{}', at = 'hier' WHERE seq = 7")
+        with pytest.raises(UnreadableEventError, match="n° 7"):
+            _reader(db).page(AuditFilters().query(), 0, 50)
+    # Pages that do not hold it still read.
+    assert [e.seq for e in _reader(db).page(AuditFilters().query(), 10, 5).events] == [
+        11, 12, 13, 14, 15,
+    ]  # fmt: skip

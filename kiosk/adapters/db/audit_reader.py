@@ -38,7 +38,7 @@ from kiosk.adapters.db.audit_log import event_from_row
 from kiosk.adapters.db.retry import ReconnectPolicy, begin
 from kiosk.adapters.db.schema import audit_events
 from kiosk.adapters.db.transaction import Transaction
-from kiosk.domain.audit import Outcome
+from kiosk.domain.audit import AuditEvent, Outcome
 from kiosk.domain.audit_ports import (
     DELIVERED,
     REFUSALS,
@@ -102,7 +102,7 @@ class SqlAuditReader:
             chosen = list(tx.execute(seqs.order_by(order).limit(limit)).scalars())
             # The page's seqs came from the indexes alone; only its own rows are read whole.
             rows = tx.execute(select(audit_events).where(_E.seq.in_(chosen)).order_by(_E.seq))
-            return AuditPage([event_from_row(row) for row in rows], total)
+            return AuditPage(_events(iter(rows), chosen), total)
 
     def count(self, query: AuditQuery) -> int:
         with self._reading() as tx:
@@ -120,6 +120,21 @@ class SqlAuditReader:
             deliveries: list[datetime] = list(tx.execute(delivered.order_by(_E.seq)).scalars())
             refusals = _refusals(tx, where)
         return AuditTally(events, offices, agents, deliveries, refusals)
+
+
+def _events(rows: Iterator[Any], seqs: Sequence[int]) -> list[AuditEvent]:
+    """The page's rows as events; a stored time that no longer reads as one names its
+    event, as the walk of the log does."""
+    events: list[AuditEvent] = []
+    for seq in seqs:
+        try:
+            row = next(rows, None)
+        except (ValueError, TypeError) as exc:
+            raise UnreadableEventError(seq) from exc
+        if row is None:
+            break
+        events.append(event_from_row(row))
+    return events
 
 
 def _count(tx: Transaction, where: Sequence[ColumnElement[bool]]) -> int:
