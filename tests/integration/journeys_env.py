@@ -12,7 +12,6 @@ fixture; ``on_softhsm`` delivers a certificate by the revocable CA of ``crl_env`
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -51,6 +50,7 @@ from tests.integration.personalisation_env import (
     desk,
     dossier,
     escrow_private_key,
+    unique_reference,
 )
 from tests.unit.mrz_samples import td3, text
 
@@ -77,9 +77,7 @@ PASSPORT = text(
 NEW_PIN = "Nv8-renouveau"
 
 
-def reference() -> str:
-    """A fresh reference: token labels on the session's SoftHSM stay unique."""
-    return f"CS-2026-{secrets.randbelow(10**6):06d}"
+reference = unique_reference  # a fresh reference: token labels on SoftHSM stay unique
 
 
 def holder_dossier(
