@@ -20,7 +20,7 @@ from kiosk.domain.reader_ports import ReaderPairing, pairings_from_config
 
 DEFAULT_PKCS11_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 THEMES = ("default", "contrast")
-PIN_CHARACTERS = ("ascii", "digits")
+PIN_CHARACTERS = ("ascii", "alnum", "digits")
 
 
 @dataclass(frozen=True)
@@ -56,12 +56,17 @@ class PinSettings:
     """Most characters (``KIOSK_PIN_MAX_LENGTH``), 64 at most; never above the token's own
     maximum (``pkcs11-tool -L``: « min/max PIN length »)."""
     characters: str = "ascii"
-    """``digits`` (0-9 only, for tokens and PIN pads that take digits alone) or ``ascii``
+    """``digits`` (0-9 only), ``alnum`` (letters without accents and digits) or ``ascii``
     (letters without accents, digits and common signs, no space)."""
 
     def policy(self) -> PinPolicy:
         """The policy the holder's PIN screens and the PIN unblock apply."""
-        return PinPolicy(self.min_length, self.max_length, digits_only=self.characters == "digits")
+        return PinPolicy(
+            self.min_length,
+            self.max_length,
+            digits_only=self.characters == "digits",
+            alphanumeric_only=self.characters == "alnum",
+        )
 
 
 @dataclass(frozen=True)
@@ -154,7 +159,7 @@ def load_pin(get: Callable[[str, Any], Any]) -> PinSettings:
         )
     characters = get("pin_characters", "ascii")
     if characters not in PIN_CHARACTERS:
-        raise ConfigError("KIOSK_PIN_CHARACTERS", "« digits » ou « ascii » attendu")
+        raise ConfigError("KIOSK_PIN_CHARACTERS", "« digits », « alnum » ou « ascii » attendu")
     return PinSettings(min_length, max_length, characters)
 
 

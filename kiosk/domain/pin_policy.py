@@ -1,7 +1,8 @@
 """The rules a token user PIN chosen by the holder must follow.
 
-Length within bounds; digits only, or printable ASCII without spaces (what every token
-middleware and PIN pad accepts); no single repeated character, no run of consecutive
+Length within bounds; digits only, letters without accents and digits only, or printable
+ASCII without spaces (what every token middleware accepts), as the token model in service
+takes (settings ``KIOSK_PIN_…``); no single repeated character, no run of consecutive
 characters (123456, 654321, abcdef, 890123), no repeated pattern (121212, 123123), not
 the holder's birth date in a common form; typed twice identically. Messages depend on
 the policy only, never on the PIN, which they never repeat.
@@ -15,6 +16,9 @@ from datetime import date
 
 from kiosk.domain.errors import ConfigError, ValidationError
 
+# The widest bounds a kiosk may be set to: below 4 a PIN guards little, and 64 is the
+# longest PIN the kiosk hands to a PKCS#11 token, already above what card tokens report
+# (CK_TOKEN_INFO ulMaxPinLen; SoftHSM, the demo's, takes up to 255).
 ABSOLUTE_MIN, ABSOLUTE_MAX = 4, 64
 _DATE_SEPARATORS = str.maketrans("", "", "./- ")
 
@@ -24,6 +28,8 @@ class PinPolicy:
     min_length: int = 6
     max_length: int = 16
     digits_only: bool = False
+    alphanumeric_only: bool = False
+    """Letters without accents and digits only (``digits_only`` wins when both are set)."""
 
     def __post_init__(self) -> None:
         if not ABSOLUTE_MIN <= self.min_length <= ABSOLUTE_MAX:
@@ -33,7 +39,9 @@ class PinPolicy:
 
     @property
     def unit(self) -> str:
-        return "chiffres" if self.digits_only else "caractères"
+        if self.digits_only:
+            return "chiffres"
+        return "lettres ou chiffres" if self.alphanumeric_only else "caractères"
 
     @property
     def hint(self) -> str:
@@ -47,6 +55,8 @@ class PinPolicy:
 def _allowed(ch: str, policy: PinPolicy) -> bool:
     if policy.digits_only:
         return "0" <= ch <= "9"
+    if policy.alphanumeric_only:
+        return ch.isascii() and ch.isalnum()
     return "!" <= ch <= "~"  # printable ASCII, space excluded
 
 
@@ -90,6 +100,8 @@ def pin_problem(pin: str, birth_date: date | None, policy: PinPolicy) -> str | N
     if not all(_allowed(ch, policy) for ch in pin):
         if policy.digits_only:
             return "Le code PIN ne doit contenir que des chiffres."
+        if policy.alphanumeric_only:
+            return "Le code PIN ne peut contenir que des lettres sans accent et des chiffres."
         return (
             "Le code PIN ne peut contenir que des lettres sans accent, des chiffres et des"
             " signes courants, sans espace."

@@ -8,10 +8,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.config import PinSettings, Settings, load_settings
 from kiosk.domain.errors import ConfigError, ValidationError
-from kiosk.domain.pin_policy import PinPolicy, check_pin
+from kiosk.domain.pin_policy import PinPolicy, check_pin, pin_problem
 
 BIRTH = date(1965, 12, 6)
 
@@ -45,6 +47,21 @@ def test_a_digits_only_token_of_6_to_8_gets_its_policy(tmp_path: Path) -> None:
         check_pin("48a2b9", "48a2b9", BIRTH, policy)
     with pytest.raises(ValidationError, match="de 6 à 8 chiffres"):
         check_pin("482915736", "482915736", BIRTH, policy)
+
+
+def test_an_alphanumeric_token_of_6_to_12_gets_its_policy(tmp_path: Path) -> None:
+    policy = _settings(tmp_path, min_length="6", max_length="12", characters="alnum").pin.policy()
+    assert policy == PinPolicy(6, 12, alphanumeric_only=True)
+    assert policy.hint.startswith("De 6 à 12 lettres ou chiffres, sans suite")
+    check_pin("Kp7tonnerre", "Kp7tonnerre", BIRTH, policy)
+    for refused in ("Kp7-tonnerre", "Kp7tonnèrre", "Kp7 tonnerre"):
+        with pytest.raises(ValidationError) as err:
+            check_pin(refused, refused, BIRTH, policy)
+        assert err.value.message == (
+            "Le code PIN ne peut contenir que des lettres sans accent et des chiffres."
+        )
+    with pytest.raises(ValidationError, match="de 6 à 12 lettres ou chiffres"):
+        check_pin("Kp7tonnerre42", "Kp7tonnerre42", BIRTH, policy)
 
 
 def test_kiosk_toml_sets_the_rules_and_the_environment_wins(tmp_path: Path) -> None:
@@ -85,7 +102,7 @@ def test_a_maximum_longer_than_a_token_takes_is_refused(tmp_path: Path) -> None:
         ({"min_length": "six"}, "KIOSK_PIN_MIN_LENGTH", "nombre entier attendu, reçu « six »"),
         ({"max_length": "huit"}, "KIOSK_PIN_MAX_LENGTH", "nombre entier attendu, reçu « huit »"),
         ({"max_length": "5"}, "KIOSK_PIN_MAX_LENGTH", "le maximum (5) est inférieur"),
-        ({"characters": "alnum"}, "KIOSK_PIN_CHARACTERS", "« digits » ou « ascii » attendu"),
+        ({"characters": "lettres"}, "KIOSK_PIN_CHARACTERS", "« digits », « alnum » ou « ascii »"),
     ],
 )
 def test_an_impossible_setting_is_named_in_french(
@@ -100,3 +117,22 @@ def test_a_bad_value_in_kiosk_toml_is_refused_too(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         _settings(tmp_path, "pin_min_length = 10\npin_max_length = 8\n")
     assert err.value.setting == "KIOSK_PIN_MAX_LENGTH"
+
+
+@settings(max_examples=150)
+@given(st.text(max_size=20))
+def test_an_alphanumeric_policy_never_repeats_the_pin(pin: str) -> None:
+    policy = PinSettings(6, 12, "alnum").policy()
+    problem = pin_problem(pin, BIRTH, policy)
+    # One of a few fixed sentences, or a PIN accepted: none can carry the PIN.
+    assert problem is None or problem in ALNUM_MESSAGES
+
+
+ALNUM_MESSAGES = {
+    "Le code PIN doit compter de 6 à 12 lettres ou chiffres.",
+    "Le code PIN ne peut contenir que des lettres sans accent et des chiffres.",
+    "Le code PIN ne doit pas répéter un seul caractère.",
+    "Le code PIN ne doit pas être une suite de caractères consécutifs.",
+    "Le code PIN ne doit pas être la répétition d'un même motif.",
+    "Le code PIN ne doit pas contenir la date de naissance du titulaire.",
+}
