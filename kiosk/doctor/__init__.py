@@ -172,11 +172,17 @@ def diagnose(env: Mapping[str, str] | None = None) -> list[Finding]:
                 "Corrigez ce réglage dans kiosk.toml ou dans la variable KIOSK_… qui le fixe.",
             )
         ]
-    found = [
-        passed(
-            "Configuration",
-            f"bureau {settings.site}, kiosque {settings.kiosk_id}, dossier {settings.home}.",
-        )
-    ]
+    found = [configuration(settings)]
     found += [_guarded(topic, check, settings) for topic, check in CHECKS]
     return found
+
+
+def configuration(settings: Settings) -> Finding:
+    """The settings read: the office, the kiosk, its folder, and the PIN rules in force,
+    to compare with the tokens in the drawer."""
+    pin = settings.pin.policy()
+    return passed(
+        "Configuration",
+        f"bureau {settings.site}, kiosque {settings.kiosk_id}, dossier {settings.home} ; "
+        f"code PIN du titulaire : de {pin.min_length} à {pin.max_length} {pin.unit}.",
+    )

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kiosk.config import PinSettings, Settings, load_settings
+from kiosk.doctor import configuration
 from kiosk.domain.errors import ConfigError, ValidationError
 from kiosk.domain.pin_policy import PinPolicy, check_pin, pin_problem
 
@@ -136,3 +137,10 @@ ALNUM_MESSAGES = {
     "Le code PIN ne doit pas être la répétition d'un même motif.",
     "Le code PIN ne doit pas contenir la date de naissance du titulaire.",
 }
+
+
+def test_the_doctor_states_the_pin_rules_in_force(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, min_length="4", max_length="8", characters="digits")
+    finding = configuration(settings)
+    assert finding.ok
+    assert finding.lines()[0].endswith("; code PIN du titulaire : de 4 à 8 chiffres.")
