@@ -122,7 +122,9 @@ class CaRejectedError(CaError):
 
 class CaAuthenticationError(CaError):
     """The authority's answer could not be authenticated (shared secret, pinned server
-    certificate or expected sender): it is not used, whatever it says."""
+    certificate or expected sender): it is not used, whatever it says. For an issuance
+    whose request was sent, that is a ``CaOutcomeUnknownError`` instead: the CA had the
+    request and may have signed."""
 
     def __init__(self, operation: CaOperation, detail: str = "") -> None:
         super().__init__(

@@ -69,6 +69,12 @@ CMP error: missing asn1 encoding
 CMP error: error receiving:server=http://cmp.ca.example:8080
 CMP error: transfer error:request sent: P10CR, expected response: CP
 """
+SENT_THEN_UNAUTHENTICATED = """\
+CMP info: sending P10CR
+CMP info: received IP
+CMP error: error validating signature
+CMP error: error validating protection
+"""
 NEVER_CONNECTED = """\
 CMP info: sending P10CR
 CMP error: connect timeout
@@ -88,11 +94,16 @@ def _classify(output: str, operation: CaOperation = CaOperation.ISSUE) -> CaErro
         (SENT_THEN_HTTP_500, f"{SERVER} a répondu par une erreur HTTP 500"),
         (SENT_THEN_GARBAGE, f"réponse illisible de {SERVER}"),
         (
+            SENT_THEN_UNAUTHENTICATED,
+            "sa réponse n'a pas pu être authentifiée (secret partagé ou certificat du "
+            "serveur à vérifier par l'administrateur)",
+        ),
+        (
             "CMP info: sending P10CR\nCMP error: something new in OpenSSL 3.9\n",
             f"réponse inattendue de {SERVER} (prévenez l'administrateur)",
         ),
     ],
-    ids=["silent", "closed", "http-500", "unreadable", "unknown-error-after-sending"],
+    ids=["silent", "closed", "http-500", "unreadable", "unauthenticated", "unknown-after-sending"],
 )
 def test_a_request_sent_without_a_usable_answer_is_an_unknown_outcome(
     output: str, cause: str

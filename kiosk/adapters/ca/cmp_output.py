@@ -11,8 +11,9 @@ Transport failures are split by whether the request may have reached the CA. Onl
 connection that never opened (OpenSSL reports a refused connection and an unknown host as
 "connect timeout" too) or an HTTP 4xx status (turned away in front of the CA) is
 ``CaUnreachableError``. Everything after the connection opened (time out waiting, the
-connection dropped, an HTTP 5xx, an answer that cannot be read) is
-``CaOutcomeUnknownError``: the CA may have issued, and the kiosk must act as if it had.
+connection dropped, an HTTP 5xx, an answer that cannot be read, and, for an issuance, an
+answer that cannot be authenticated) is ``CaOutcomeUnknownError``: the CA may have
+issued, and the kiosk must act as if it had.
 Erring that way costs a key generation and a revocation to check; erring the other way
 leaves a qualified certificate live that nobody knows of.
 """
@@ -52,6 +53,11 @@ _SILENT = ("transfer timeout", "read timeout", "total timeout", "timeout")
 _TRANSPORT = ("transfer error", "error receiving", "error sending", "tls connection")
 _SENDING = "cmp info: sending "  # the client says so before each request it sends
 _ANSWER_UNREADABLE = ("missing asn1 encoding", "unexpected pkibody")
+
+UNAUTHENTICATED = (
+    "sa réponse n'a pas pu être authentifiée (secret partagé ou certificat du serveur à "
+    "vérifier par l'administrateur)"
+)
 
 _SUBJECT = re.compile(r"subject: [^;\n]*")
 _HTTP_STATUS = re.compile(r"received error:code=(\d{3})")
@@ -118,6 +124,10 @@ def classify(
     if operation is CaOperation.ISSUE and any(s in lowered for s in _CERTIFICATE_REFUSED):
         return CaResponseMismatchError(detail)
     if any(s in lowered for s in _PROTECTION):
+        if operation is CaOperation.ISSUE and _SENDING in lowered:
+            # The CA had the request (authenticated by the kiosk's MAC) and may have
+            # signed: a pinned server certificate wrong on the kiosk's side only is enough.
+            return CaOutcomeUnknownError(UNAUTHENTICATED, operation, detail)
         return CaAuthenticationError(operation, detail)
     if "pkistatus:" in lowered or "rejected by server" in lowered:
         failures = failure_info(output)
