@@ -1,22 +1,31 @@
 """A kiosk whose token model takes digits only (``pin_characters = "digits"``, 6 to 8, in
 its kiosk.toml): the holder's PIN screen says so before anything is typed, refuses a PIN
 with a letter without showing it, and the token is personalised with a PIN of digits.
-The kiosk as built (bootstrap) gives the PIN unblock the same rules."""
+The kiosk as built (bootstrap) gives the PIN unblock the same rules. A run taken up after
+the rules changed still takes the PIN chosen under the old ones."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from kiosk.adapters.fakes.fake_token import TokenStep
+from kiosk.adapters.fakes.memory import FixedClock
+from kiosk.adapters.reader.simulated_reader import SimulatedReader
 from kiosk.domain.pin_policy import PinPolicy
+from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.holder_cue import HolderCueScreen
 from kiosk.ui.screens.pin_entry import PinEntryScreen
 from kiosk.ui.widgets.secret_input import SecretInput
 from tests.integration.softhsm_env import ca_folder, softhsm
-from tests.ui.app_env import run_async, screen_text, settle, status_text, type_into
+from tests.ui.app_env import log_in, run_async, screen_text, settle, status_text, type_into
+from tests.ui.appointment_env import RIGHT_ANSWERS, answer, confirm_photo, passport, scan
+from tests.ui.sample_data import NOW
 from tests.ui.token_env import (
     FAKE_SERIALS,
+    HOLDER_PIN,
     choose_pin,
     fake_token_app,
     said,
@@ -86,3 +95,54 @@ def test_the_kiosk_as_built_unblocks_pins_under_the_same_rules(
     assert unblock is not None  # the demo's back-office key beside the home
     assert unblock.policy is app.services.pin_policy
     assert unblock.policy.hint.startswith("De 6 à 8 chiffres")
+
+
+@run_async
+async def test_a_run_taken_up_after_the_rules_changed_takes_the_pin_chosen_before(
+    tmp_path: Path,
+) -> None:
+    app, desk, devices = fake_token_app(tmp_path / "home")  # 6 to 16 characters
+    devices.tokens.pull_at(TokenStep.GENERATE_KEY_PAIR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_token_step(pilot, desk)
+        await to_pin_screen(pilot)
+        await choose_pin(pilot)  # 12 characters, set on the token before it was pulled out
+        await pilot.press("enter")
+        await settle(pilot)
+        await shows(pilot, "Support retiré : rebranchez-le, puis F5 pour reprendre.")
+    devices.tokens.reinsert(FAKE_SERIALS[0])
+
+    # The kiosk restarted with the rules of another token model: 6 to 8 digits.
+    services = replace(
+        app.services,
+        reader=SimulatedReader(now=FixedClock(NOW).now),
+        pin_policy=PinPolicy(6, 8, digits_only=True),
+    )
+    again = KioskApp(services)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await shows(pilot, "Un rendez-vous a été interrompu sur ce kiosque")
+        await pilot.press("enter")  # « Reprendre »: from the identity check
+        await settle(pilot)
+        await scan(pilot, passport())
+        await confirm_photo(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await answer(pilot, RIGHT_ANSWERS)
+        await pilot.press("enter")
+        await settle(pilot)
+        await shows(pilot, "Reprise de la personnalisation interrompue de ce dossier")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")  # the cue: the screen turned to the holder
+        await settle(pilot)
+        assert isinstance(again.screen, PinEntryScreen)
+        assert "Saisissez le code PIN que vous avez choisi pour ce support." in said(again)
+
+        await type_into(pilot, "#pin", HOLDER_PIN)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")  # « Rendez l'écran à l'agent »
+        await settle(pilot)
+        await shows(pilot, "Support personnalisé et vérifié")
+        assert HOLDER_PIN not in screen_text(again)

@@ -19,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Input, Label, Static
 
 from kiosk.domain.errors import ValidationError
-from kiosk.domain.pin_policy import PinPolicy, check_pin, pin_problem
+from kiosk.domain.pin_policy import ABSOLUTE_MAX, PinPolicy, check_pin, pin_problem
 from kiosk.ui.appointment_flow import AppointmentFlow
 from kiosk.ui.screens.appointment_screen import END_APPOINTMENT, AppointmentScreen
 from kiosk.ui.screens.holder_cue import hand_back_to_agent
@@ -72,7 +72,9 @@ class PinEntryScreen(AppointmentScreen):
             if self.choosing:
                 yield Static(self.policy.hint, id="pin-hint", markup=False)
             yield Label("Code PIN", classes="holder-question")
-            yield SecretInput(max_length=self.policy.max_length, id="pin")
+            # A PIN set before the kiosk's rules changed must still be typed in full.
+            longest = self.policy.max_length if self.choosing else ABSOLUTE_MAX
+            yield SecretInput(max_length=longest, id="pin")
             if self.choosing:
                 yield Label("Confirmez le code PIN", classes="holder-question")
                 yield SecretInput(max_length=self.policy.max_length, id="pin-confirm")
