@@ -86,10 +86,12 @@ async def renewal_section(pilot: KioskPilot) -> dict[str, str]:
     return rows
 
 
-async def finish_delivery(pilot: KioskPilot) -> str:
-    """From a token that checked out to the receipt; what the receipt screen says."""
+async def finish_delivery(pilot: KioskPilot, *, replaces: str | None = None) -> str:
+    """From a token that checked out to the receipt; what the receipt screen says. The
+    holder is told, before accepting, which certificate the new one ``replaces``."""
     await to_personalised(pilot)
-    await to_receipt(pilot)
+    told = f"ce certificat remplace votre certificat n° {replaces}, qui sera révoqué"
+    await to_receipt(pilot, acceptance_says=told if replaces else None)
     assert isinstance(pilot.app.screen, ReceiptViewScreen)
     shown = said(pilot.app)
     no_pin_anywhere(pilot)
@@ -121,7 +123,7 @@ async def test_a_renewal_on_a_blank_token_on_softhsm_revokes_the_certificate_it_
         await renewal_identified(pilot, REF_DELIVERED, login=False)
         assert isinstance(app.screen, TokenInsertScreen)
         await shows(pilot, "Support vierge : prêt pour la personnalisation.")
-        shown = await finish_delivery(pilot)
+        shown = await finish_delivery(pilot, replaces=OLD_SERIAL)
 
         assert "Renouvellement effectué : dossier CS-2026-000140 remis à Yann Morvan" in shown
         assert f"certificat remplacé n° {OLD_SERIAL} : révoqué." in shown

@@ -214,13 +214,16 @@ async def to_personalised(pilot: KioskPilot, pin: str = HOLDER_PIN) -> None:
     await shows(pilot, "Support personnalisé et vérifié")
 
 
-async def to_receipt(pilot: KioskPilot) -> None:
-    """From a personalised token to the receipt on screen."""
+async def to_receipt(pilot: KioskPilot, *, acceptance_says: str | None = None) -> None:
+    """From a personalised token to the receipt on screen (the acceptance screen saying
+    ``acceptance_says``, when given)."""
     await pilot.press("enter")  # « Tournez l'écran vers le titulaire »
     await settle(pilot)
     await pilot.press("enter")
     await settle(pilot)
     assert isinstance(pilot.app.screen, AcceptanceScreen)
+    if acceptance_says is not None:
+        assert acceptance_says in " ".join(said(pilot.app).split())
     await accept_certificate(pilot)
     assert isinstance(pilot.app.screen, HolderCueScreen)
     await pilot.press("enter")

@@ -36,10 +36,15 @@ from kiosk.ui.token_run import HeldSecret, TokenRun
 from kiosk.ui.widgets.progress_header import Step
 from kiosk.ui.widgets.secret_input import SecretInput
 from kiosk.ui.widgets.status_line import Kind, StatusLine
+from kiosk.ui.widgets.tick_box import TickBox
 
 log = logging.getLogger(__name__)
 
 INTRO = "Vérifiez le certificat enregistré sur votre support avant de l'accepter :"
+REPLACES = (
+    "Renouvellement : ce certificat remplace votre certificat n° {serial}, qui sera "
+    "révoqué dès votre acceptation."
+)
 KEYS = "Espace : cocher — Tab : champ suivant — Entrée : accepter et signer"
 TICK_FIRST = "Cochez la case pour accepter le certificat et les conditions d'utilisation."
 TYPE_PIN = "Saisissez le code PIN de votre support."
@@ -109,13 +114,18 @@ class AcceptanceScreen(AppointmentScreen):
             yield Static(self.flow.greeting(), classes="holder-greeting", markup=False)
             yield Static(INTRO, classes="holder-intro", markup=False)
             yield Static(certificate_text(self.summary), id="certificate", markup=False)
+            replaced = self.run.core.superseded_certificate_serial if self.run.core else None
+            if replaced:
+                yield Static(
+                    REPLACES.format(serial=neutralise(replaced)), id="replaces", markup=False
+                )
             yield Static(
                 f"Conditions générales d'utilisation : version {terms}. Cochez la case "
                 "après avoir vérifié ces informations.",
                 id="terms",
                 markup=False,
             )
-            yield Checkbox(
+            yield TickBox(
                 f"J'accepte ce certificat et les conditions {terms}",
                 id="accept-box",
                 compact=True,

@@ -35,6 +35,7 @@ from kiosk.ui.widgets.choice import Choice, in_choice
 from kiosk.ui.widgets.progress_header import Step
 from kiosk.ui.widgets.session_bar import SessionBar
 from kiosk.ui.widgets.status_line import Kind, StatusLine
+from kiosk.ui.widgets.tick_box import TickBox
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ class RevocationScreen(AppointmentScreen):
             yield Label("Motif de la révocation (donné par le titulaire)", id="reason-label")
             options = [(reason.label, reason.value) for reason in self.reasons]
             yield Choice(options, prompt="Choisissez le motif", compact=True, id="reason")
-            yield Checkbox(
+            yield TickBox(
                 "Support perdu ou volé (il sera déclaré perdu)",
                 compact=True,
                 id="token-lost",
