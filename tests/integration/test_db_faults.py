@@ -267,10 +267,11 @@ def fill(disk: Path) -> Path:
     """Take every free byte of ``disk`` with a file; removing it frees the space."""
     filler = disk / "filler"
     chunk = b"\0" * (1 << 16)
-    with filler.open("wb") as out, contextlib.suppress(OSError):  # ENOSPC: full
-        while True:
-            out.write(chunk)
-            out.flush()
+    # Unbuffered: a chunk only partly written must not be written again when the file
+    # closes (a buffered close would raise ENOSPC outside the suppress).
+    with filler.open("wb", buffering=0) as out, contextlib.suppress(OSError):  # ENOSPC: full
+        while out.write(chunk):
+            pass
     return filler
 
 
