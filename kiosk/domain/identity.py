@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.audit import DetailValue
 from kiosk.domain.document_validity import Validity, document_validity, fr_date
 from kiosk.domain.model import Person
@@ -101,15 +102,22 @@ def document_kind(document_type: str) -> str | None:
 
 
 def check_identity(
-    document: MrzData, holder: Person, today: date, *, accept_residence_permits: bool = True
+    document: MrzData,
+    holder: Person,
+    today: date,
+    *,
+    accept_residence_permits: bool = True,
+    purpose: Purpose = Purpose.DELIVERY,
 ) -> IdentityReport:
+    """The document against the holder on ``today``, the day of the appointment held for
+    ``purpose`` (the validity row names it: a withdrawal, or another appointment)."""
     validity = document_validity(document)
     checks = (
         _document_type_check(document, accept_residence_permits),
         _surname_check(document, holder),
         _given_name_check(document, holder),
         _birth_date_check(document, holder),
-        _expiry_check(validity, today),
+        _expiry_check(validity, today, purpose),
     )
     return IdentityReport(document, validity, checks)
 
@@ -220,8 +228,11 @@ def _birth_date_check(document: MrzData, holder: Person) -> Check:
     )
 
 
-def _expiry_check(validity: Validity, today: date) -> Check:
-    asked = f"Retrait le {fr_date(today)}"
+def _expiry_check(validity: Validity, today: date, purpose: Purpose) -> Check:
+    # A PIN unblock or a revocation hands nothing over: the document must be valid on the
+    # day of the appointment, which is not a withdrawal.
+    occasion = "Retrait le" if purpose is Purpose.DELIVERY else "Rendez-vous du"
+    asked = f"{occasion} {fr_date(today)}"
     end = validity.effective_expiry
     if end is None:
         return Check(

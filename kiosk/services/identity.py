@@ -58,7 +58,9 @@ class IdentityService:
     def check(self, appointment: Appointment, document: MrzData) -> IdentityReport:
         """Compare the document with the holder; the report says each check's outcome."""
         appointment.require_open()
-        report = check_identity(document, appointment.dossier.holder, self._clock.now().date())
+        today = self._clock.now().date()
+        holder = appointment.dossier.holder
+        report = check_identity(document, holder, today, purpose=appointment.purpose)
         details = dict(report.audit_details())
         details["document_mac"] = document_mac(self._secret, document)
         personal = {}
