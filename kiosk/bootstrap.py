@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from kiosk.adapters.ca.certificate_reader import X509CertificateReader
 from kiosk.adapters.clock import SystemClock
 from kiosk.adapters.crypto.argon2_hasher import Argon2Hasher
+from kiosk.adapters.db.audit_reader import SqlAuditReader
 from kiosk.adapters.db.engine import make_engine
 from kiosk.adapters.db.uow import SqlUnitOfWorkFactory
 from kiosk.adapters.reader.simulated_reader import SimulatedReader
@@ -25,6 +26,7 @@ from kiosk.services.appointment import AppointmentService
 from kiosk.services.audit_browser import AuditBrowser, whole_check
 from kiosk.services.audit_proofs import AuditProofs
 from kiosk.services.auth import AuthService
+from kiosk.services.certificate_facts import CertificateFactsService
 from kiosk.services.certificate_view import CertificateView
 from kiosk.services.container import KioskInfo, Services
 from kiosk.services.convocations import ConvocationsService
@@ -240,6 +242,9 @@ def make_services(settings: Settings) -> Services:
         desk_revocation=desk_revocation,
         audit_browser=make_audit_browser(settings, uow),
         pin_policy=pin_policy,
+        certificate_facts=CertificateFactsService(
+            uow, clock, SqlAuditReader(uow.engine, uow.reconnect)
+        ),
     )
 
 

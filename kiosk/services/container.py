@@ -10,6 +10,7 @@ from kiosk.services.answers import AnswersService
 from kiosk.services.appointment import AppointmentService
 from kiosk.services.audit_browser import AuditBrowser
 from kiosk.services.auth import AuthService
+from kiosk.services.certificate_facts import CertificateFactsService
 from kiosk.services.certificate_view import CertificateView
 from kiosk.services.convocations import ConvocationsService
 from kiosk.services.delivery import DeliveryService
@@ -73,3 +74,6 @@ class Services:
     pin_policy: PinPolicy = field(default_factory=PinPolicy)
     """What the holder's PIN may be (``KIOSK_PIN_…``), matched to the token model in
     service; the PIN unblock's service applies the same one."""
+    certificate_facts: CertificateFactsService | None = None
+    """The certificate a delivered or revoked dossier's holder has (read only); None: the
+    dossier screen shows no certificate section."""
