@@ -191,3 +191,41 @@ def test_no_renewal_snapshot_shows_its_withdrawal_code(request: pytest.FixtureRe
     raw = svg.read_text(encoding="utf-8")
     for secret in (RENEWAL_CODE, RENEWAL_CODE.replace("-", ""), *RENEWAL_CODE.split("-")):
         assert secret not in raw and secret not in _svg_text(raw), f"{svg.name}: a secret"
+
+
+# The certificate of a delivered dossier ------------------------------------------------
+# (imports local to the section: the file is shared, its head left as it was)
+
+
+def test_dossier_certificate(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    """The sample delivered dossier with a delivery fixed byte for byte: its « Certificat »
+    section, read on the desk's fixed day."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from kiosk.adapters.fakes.memory import FixedClock
+    from kiosk.domain.token_register import TokenRecord, TokenState
+    from kiosk.services.certificate_facts import CertificateFactsService
+    from tests.ui.app_env import look_up
+    from tests.ui.journey_env import FIXED_TOKEN, fixed_delivery
+    from tests.ui.sample_data import NOW
+    from tests.ui.token_env import fake_token_app
+
+    app, desk, _ = fake_token_app(tmp_path / "home")
+    with desk.uow() as tx:
+        tx.deliveries.add(fixed_delivery(REF_DELIVERED))
+        tx.token_register.save(
+            TokenRecord(FIXED_TOKEN, TokenState.DELIVERED, NOW - timedelta(days=40), REF_DELIVERED)
+        )
+        tx.commit()
+    facts = CertificateFactsService(desk.uow, FixedClock(NOW))
+    app.services = replace(app.services, certificate_facts=facts)
+
+    async def run_before(pilot: KioskPilot) -> None:
+        await log_in(pilot)
+        await look_up(pilot, desk.code(REF_DELIVERED))
+        await settle(pilot)
+        assert pilot.app.screen.query("#sec-certificate"), "the certificate section is shown"
+        no_blink(pilot.app)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)

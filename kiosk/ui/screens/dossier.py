@@ -32,8 +32,10 @@ from kiosk.domain.model import Dossier, Role
 from kiosk.domain.renewal import Renewal
 from kiosk.services.appointment import Appointment
 from kiosk.services.auth import AgentSession
+from kiosk.services.certificate_facts import CertificateFacts
 from kiosk.services.container import KioskInfo
 from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow, services_of
+from kiosk.ui.certificate_rows import certificate_section
 from kiosk.ui.dossier_rows import (
     company_rows,
     dossier_rows,
@@ -55,6 +57,7 @@ from kiosk.ui.widgets.status_line import Kind, StatusLine
 log = logging.getLogger(__name__)
 
 UNLOCKED = "Réponses déverrouillées : le titulaire peut de nouveau répondre aux questions."
+_WITH_CERTIFICATE = frozenset({DossierState.DELIVERED, DossierState.REVOKED})
 LEFT = "Rendez-vous quitté avant tout contrôle : le dossier est libéré, son état n'a pas changé."
 
 
@@ -87,6 +90,11 @@ class DossierScreen(Screen[None]):
             super().__init__()
             self.renewal = renewal
 
+    class CertificateRead(Message):
+        def __init__(self, facts: CertificateFacts | None) -> None:
+            super().__init__()
+            self.facts = facts
+
     def __init__(self, dossier: Dossier, session: AgentSession, info: KioskInfo) -> None:
         super().__init__()
         self.dossier = dossier
@@ -94,6 +102,9 @@ class DossierScreen(Screen[None]):
         self._info = info
         self._busy = False
         self.renewal: Renewal | None = None  # read after the screen is up (a DB read)
+        # Read likewise for a delivered or revoked dossier; None once read: no trace here.
+        self.certificate: CertificateFacts | None = None
+        self.certificate_read = False
 
     def compose(self) -> ComposeResult:
         dossier = self.dossier
@@ -105,6 +116,8 @@ class DossierScreen(Screen[None]):
         with VerticalScroll(id="dossier-body"), Horizontal(id="dossier-columns"):
             with Vertical(classes="dossier-column"):
                 yield FieldSection("Dossier", dossier_rows(dossier, self._info), id="sec-dossier")
+                if self.certificate_read:
+                    yield certificate_section(self.certificate)
                 yield FieldSection("Entreprise", company_rows(dossier), id="sec-company")
                 yield FieldSection("Produit", product_rows(dossier), id="sec-product")
                 if self.renewal is not None:
@@ -126,8 +139,11 @@ class DossierScreen(Screen[None]):
         # Long imported values may need more than 24 lines: arrows and Page Down scroll.
         self.query_one("#dossier-body", VerticalScroll).focus()
         self.status.display = False
-        if services_of(self.app).renewals is not None:
+        services = services_of(self.app)
+        if services.renewals is not None:
             self._read_renewal(self.dossier.reference)
+        if services.certificate_facts is not None and self.dossier.state in _WITH_CERTIFICATE:
+            self._read_certificate(self.dossier.reference)
 
     # A renewal dossier: what it renews, in a section of its own once read
 
@@ -154,6 +170,31 @@ class DossierScreen(Screen[None]):
     @staticmethod
     def _renewal_section(renewal: Renewal) -> FieldSection:
         return FieldSection("Renouvellement", renewal_rows(renewal), id="sec-renewal")
+
+    # A delivered or revoked dossier: the certificate its holder has, before F6 or F7
+
+    @work(
+        thread=True, exclusive=True, group="dossier-certificate", description="dossier-certificate"
+    )
+    def _read_certificate(self, reference: str) -> None:
+        service = services_of(self.app).certificate_facts
+        if service is None:
+            return
+        try:
+            facts = service.certificate_facts(self._session, reference)
+        except Exception:  # the journeys show the certificate again; the dossier reads well
+            log.exception("certificate of the dossier could not be read")
+            return
+        self.post_message(self.CertificateRead(facts))
+
+    @on(CertificateRead)
+    async def _certificate_read(self, message: CertificateRead) -> None:
+        self.certificate, self.certificate_read = message.facts, True
+        if not self.query("#sec-certificate"):
+            first = self.query_one("#sec-dossier", FieldSection)
+            column = first.parent
+            assert isinstance(column, Vertical)
+            await column.mount(certificate_section(message.facts), after=first)
 
     @property
     def status(self) -> StatusLine:
