@@ -19,8 +19,20 @@ from kiosk.ui.screens.dossier import DossierScreen
 from kiosk.ui.widgets.choice import Choice
 from kiosk.ui.widgets.field_section import FieldSection
 from tests.ui.app_env import KioskPilot, log_in, look_up, run_async, screen_text, settle
-from tests.ui.appointment_env import PASSPORT_NUMBER, RIGHT_ANSWERS, AppointmentDesk
-from tests.ui.journey_env import REVOCATION_KEY, deliver_first, fake_revocation_app, to_journey_step
+from tests.ui.appointment_env import (
+    PASSPORT_NUMBER,
+    RIGHT_ANSWERS,
+    AppointmentDesk,
+    passport,
+    scan,
+)
+from tests.ui.journey_env import (
+    REVOCATION_KEY,
+    deliver_first,
+    fake_revocation_app,
+    open_journey,
+    to_journey_step,
+)
 from tests.ui.sample_data import NOW, REF_CONVOKED, REF_DELIVERED
 from tests.ui.token_env import HOLDER_PIN, fake_token_app
 
@@ -163,3 +175,18 @@ async def test_a_dossier_not_yet_delivered_has_no_certificate_section(tmp_path: 
         await settle(pilot)
         assert isinstance(app.screen, DossierScreen)
         assert not app.screen.query("#sec-certificate")
+
+
+@run_async
+async def test_the_identity_check_of_a_revocation_names_the_appointment_not_a_withdrawal(
+    tmp_path: Path,
+) -> None:
+    app, desk, _ = fake_revocation_app(tmp_path / "home")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await deliver_first(pilot, desk)
+        await open_journey(pilot, desk, REVOCATION_KEY)
+        await scan(pilot, passport())
+        shown = " ".join(screen_text(app).split())
+        assert f"Rendez-vous du {NOW:%d/%m/%Y}" in shown
+        assert "Retrait le" not in shown
+        no_secret_on_screen(pilot)

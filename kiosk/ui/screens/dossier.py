@@ -7,7 +7,9 @@ many questions are on file.
 F5 starts the delivery (the service says, in French, when the dossier's state does not
 allow it). A delivered dossier offers instead the holder's other journeys: F6 unblocks the
 token's PIN, F7 revokes the certificate (``docs/desk-journeys.md``); each is an
-appointment of its own, with the same identity check and answers. An administrator may
+appointment of its own, with the same identity check and answers. A delivered or revoked
+dossier shows, once read, the certificate its holder has (« Certificat »: token, delivery,
+revocation; one at its end calls for a renewal, not an unblock). An administrator may
 unlock a dossier locked by wrong answers.
 """
 
