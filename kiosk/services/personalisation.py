@@ -15,7 +15,7 @@ answers have passed (from a worker thread: token calls take seconds):
    DELIVERED and the appointment ends;
 4. or ``abandon(appointment)`` when the appointment ends without a delivery.
 
-Resumption, in short (the full table is in ``kiosk.domain.personalisation_journal``):
+Resumption, in short (the full table is in ``kiosk.domain.personalisation_plan``):
 before issuance, the same token is taken up where it stopped (its key is adopted if it
 was generated), an interrupted initialisation needs a wipe or another token; after
 issuance, the SAME certificate is written if the same token still holds its key,
@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from kiosk.domain.audit import AuditDraft, AuditEvent, DetailValue, Outcome
 from kiosk.domain.certificates import CertificateAuthority, IssuedCertificate
 from kiosk.domain.errors import StateError, ValidationError
-from kiosk.domain.personalisation_journal import Refusal, Step, plan_run
+from kiosk.domain.personalisation_journal import Step
+from kiosk.domain.personalisation_plan import Refusal, plan_run
 from kiosk.domain.personalisation_ports import (
     CertificateChecker,
     IssuancePolicy,

@@ -15,13 +15,8 @@ from datetime import datetime
 
 from kiosk.domain.certificates import CertificateAuthority, IssuedCertificate, IssueProfile
 from kiosk.domain.errors import DeviceError, IntegrityError
-from kiosk.domain.personalisation_journal import (
-    Attempt,
-    AttemptStatus,
-    Plan,
-    Step,
-    live_certificates,
-)
+from kiosk.domain.personalisation_journal import Attempt, AttemptStatus, Step, live_certificates
+from kiosk.domain.personalisation_plan import Plan
 from kiosk.domain.personalisation_ports import (
     CertificateChecker,
     PersonalisationUnitOfWork,

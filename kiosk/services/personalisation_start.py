@@ -14,15 +14,8 @@ from kiosk.domain.certificates import SubjectSpec
 from kiosk.domain.dossier_state import DossierState, can_transition
 from kiosk.domain.errors import DeviceError, NotFoundError, StateError
 from kiosk.domain.model import Dossier
-from kiosk.domain.personalisation_journal import (
-    Attempt,
-    AttemptStatus,
-    Plan,
-    Refusal,
-    Step,
-    TokenFacts,
-    token_label,
-)
+from kiosk.domain.personalisation_journal import Attempt, AttemptStatus, Step, token_label
+from kiosk.domain.personalisation_plan import Plan, Refusal, TokenFacts
 from kiosk.domain.personalisation_ports import (
     PersonalisationUnitOfWork,
     PersonalisationUnitOfWorkFactory,

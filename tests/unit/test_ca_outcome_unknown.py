@@ -19,15 +19,8 @@ from kiosk.domain.ca_errors import (
     CaRejectedError,
     CaUnreachableError,
 )
-from kiosk.domain.personalisation_journal import (
-    Attempt,
-    Phase,
-    Plan,
-    Step,
-    TokenFacts,
-    failure_phase,
-    plan_run,
-)
+from kiosk.domain.personalisation_journal import Attempt, Phase, Step, failure_phase
+from kiosk.domain.personalisation_plan import Plan, TokenFacts, plan_run
 from kiosk.domain.token_ports import TokenRemovedError
 from kiosk.ui.token_words import failure_advice
 

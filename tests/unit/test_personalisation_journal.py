@@ -12,22 +12,24 @@ from kiosk.domain.certificates import IssuedCertificate
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.model import Company, Dossier, KeyAlgorithm, Person, Product
 from kiosk.domain.personalisation_journal import (
+    Attempt,
+    AttemptStatus,
+    Phase,
+    RevocationRequest,
+    RevocationStatus,
+    Step,
+    live_certificates,
+    token_label,
+)
+from kiosk.domain.personalisation_plan import (
     NOT_BLANK,
     PIN_LOCKED,
     SO_PIN_NEEDED,
     UNCERTAIN,
-    Attempt,
-    AttemptStatus,
-    Phase,
     Plan,
     Refusal,
-    RevocationRequest,
-    RevocationStatus,
-    Step,
     TokenFacts,
-    live_certificates,
     plan_run,
-    token_label,
 )
 from kiosk.domain.token_register import TokenRecord, TokenState
 
