@@ -8,40 +8,44 @@ A receipt is built in three steps by the delivery service:
 2. The audit event that records the delivery carries ``receipt_audit_details(core)``.
 3. ``DeliveryReceipt`` joins the core, the holder's signature and that event's seq and hash.
 
-The printed receipt carries a QR code (``qr_payload``)::
-
-    KIOSK-PV1|<reference>|<audit seq>|<audit event hash>|<receipt digest hex>|<cert fingerprint hex>
-
-An auditor scans it, runs ``kiosk audit verify`` to prove the chain intact, then checks with
-``check_qr_against_event`` that event ``<seq>`` has that hash and records that receipt digest
-and certificate; ``kiosk audit prove --seq <seq>`` gives the inclusion proof of that event
-under a signed checkpoint.
+The canonical bytes, the digest, the audit details and the printed receipt's QR code, with
+its check against the audit event, are in ``kiosk.domain.receipt_proof`` (re-exported here).
 
 The identity document's number is never part of a receipt: only its type, country and expiry.
 
 A renewal's receipt says so and names the certificate it supersedes
-(``superseded_certificate_serial``); that fact enters the canonical JSON only for a
-renewal, so a first delivery's receipt, and its digest, are what they always were.
+(``superseded_certificate_serial``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from kiosk.domain.audit import AuditEvent, DetailValue
 from kiosk.domain.errors import IntegrityError, ValidationError
+from kiosk.domain.receipt_proof import (
+    RECEIPT_FORMAT,
+    REFERENCE,
+    SHA256_HEX,
+    ReceiptQr,
+    canonical_receipt_bytes,
+    check_qr_against_event,
+    parse_qr_payload,
+    qr_payload,
+    receipt_audit_details,
+    receipt_digest,
+    receipt_qr,
+    require_audit_facts,
+)
 from kiosk.domain.receipt_text import receipt_lines
 
 __all__ = [
     "RECEIPT_FORMAT",
+    "REFERENCE",
     "DeliveryReceipt",
     "Printer",
     "ReceiptCore",
@@ -59,12 +63,8 @@ __all__ = [
     "require_audit_facts",
 ]
 
-RECEIPT_FORMAT = "KIOSK-PV1"
-REFERENCE = re.compile(r"[A-Z0-9][A-Z0-9-]{2,39}")  # as the dossier import accepts it
-_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _SERIAL_HEX = re.compile(r"[0-9a-f]{1,64}")  # RFC 5280: at most 20 octets, some CAs overflow
 _COUNTRY = re.compile(r"[A-Z]{1,3}")  # ICAO 9303 codes: FRA, D (Germany), ...
-_SEQ = re.compile(r"[0-9]{1,18}")
 
 
 class RevocationAnswers(StrEnum):
@@ -143,7 +143,7 @@ class ReceiptCore:
         if self.not_after <= self.not_before:
             raise ValidationError("La fin de validité du certificat précède son début.")
         _check_serials(self.certificate_serial, self.superseded_certificate_serial)
-        if not _SHA256_HEX.fullmatch(self.certificate_fingerprint):
+        if not SHA256_HEX.fullmatch(self.certificate_fingerprint):
             raise ValidationError("Empreinte du certificat : 64 caractères hexadécimaux attendus.")
         if not self.identity_checks or any(
             not label.strip() or not outcome.strip() for label, outcome in self.identity_checks
@@ -181,7 +181,7 @@ class DeliveryReceipt:
             raise IntegrityError("La signature du titulaire ne porte pas sur le contenu de ce PV.")
         if self.audit_seq < 1:
             raise ValidationError("Numéro d'événement d'audit invalide pour le PV.")
-        if not _SHA256_HEX.fullmatch(self.audit_hash):
+        if not SHA256_HEX.fullmatch(self.audit_hash):
             raise ValidationError("Empreinte d'événement d'audit invalide pour le PV.")
 
     @property
@@ -204,143 +204,3 @@ class Printer(Protocol):
 
         Raises DeviceError naming where the file stays available."""
         ...
-
-
-def _utc_iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def canonical_receipt_bytes(core: ReceiptCore) -> bytes:
-    """The exact bytes the holder's signature commits to (sorted-key compact JSON, UTF-8)."""
-    body = {
-        "format": RECEIPT_FORMAT,
-        "reference": core.reference,
-        "holder": {"surname": core.holder_surname, "given_names": core.holder_given_names},
-        "company": {"name": core.company_name, "siren": core.company_siren},
-        "product": core.product_label,
-        "office": {"name": core.office_name, "address": core.office_address},
-        "agent": {"name": core.agent_display_name, "login": core.agent_login},
-        "kiosk": core.kiosk_id,
-        "delivered_at": _utc_iso(core.delivered_at),
-        "certificate": {
-            "serial": core.certificate_serial,
-            "sha256": core.certificate_fingerprint,
-            "not_before": _utc_iso(core.not_before),
-            "not_after": _utc_iso(core.not_after),
-        },
-        "token_serial": core.token_serial,
-        "identity_checks": [[label, outcome] for label, outcome in core.identity_checks],
-        "document": {
-            "type": core.document_type,
-            "country": core.document_country,
-            "expiry": core.document_expiry.isoformat(),
-        },
-        "revocation_answers": core.revocation_answers.value,
-        "terms_version": core.terms_version,
-    }
-    if core.superseded_certificate_serial is not None:
-        body["renewal"] = {"supersedes": core.superseded_certificate_serial}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def receipt_digest(core: ReceiptCore) -> bytes:
-    """SHA-256 of the canonical receipt: the 32 bytes the holder signs."""
-    return hashlib.sha256(canonical_receipt_bytes(core)).digest()
-
-
-def receipt_audit_details(core: ReceiptCore) -> dict[str, DetailValue]:
-    """What the delivery's audit event must record for the receipt's QR code to check out."""
-    details: dict[str, DetailValue] = {
-        "receipt_format": RECEIPT_FORMAT,
-        "receipt_digest": receipt_digest(core).hex(),
-        "certificate_serial": core.certificate_serial,
-        "certificate_fingerprint": core.certificate_fingerprint,
-        "token_serial": core.token_serial,
-        "terms_version": core.terms_version,
-    }
-    if core.superseded_certificate_serial is not None:
-        details["supersedes_certificate_serial"] = core.superseded_certificate_serial
-    return details
-
-
-@dataclass(frozen=True)
-class ReceiptQr:
-    """The facts a receipt's QR code carries."""
-
-    reference: str
-    audit_seq: int
-    audit_hash: str
-    receipt_digest: str
-    certificate_fingerprint: str
-
-    def text(self) -> str:
-        return "|".join(
-            (
-                RECEIPT_FORMAT,
-                self.reference,
-                str(self.audit_seq),
-                self.audit_hash,
-                self.receipt_digest,
-                self.certificate_fingerprint,
-            )
-        )
-
-
-def receipt_qr(receipt: DeliveryReceipt) -> ReceiptQr:
-    return ReceiptQr(
-        reference=receipt.reference,
-        audit_seq=receipt.audit_seq,
-        audit_hash=receipt.audit_hash,
-        receipt_digest=receipt.signed_digest.hex(),
-        certificate_fingerprint=receipt.core.certificate_fingerprint,
-    )
-
-
-def qr_payload(receipt: DeliveryReceipt) -> str:
-    """The QR code's text: ``KIOSK-PV1|ref|seq|event hash|receipt digest|cert fingerprint``."""
-    return receipt_qr(receipt).text()
-
-
-def parse_qr_payload(text: str) -> ReceiptQr:
-    """Read a scanned QR code; ValidationError (French) on anything but a kiosk receipt code."""
-    parts = text.strip().split("|")
-    if len(parts) != 6 or parts[0] != RECEIPT_FORMAT:
-        raise ValidationError("Ce code QR n'est pas celui d'un PV de remise du kiosque.")
-    _, reference, seq, audit_hash, digest, fingerprint = parts
-    if not REFERENCE.fullmatch(reference):
-        raise ValidationError("Code QR du PV illisible : référence de dossier invalide.")
-    if not _SEQ.fullmatch(seq) or int(seq) < 1:
-        raise ValidationError("Code QR du PV illisible : numéro d'événement d'audit invalide.")
-    for label, value in (
-        ("empreinte d'événement", audit_hash),
-        ("condensat du PV", digest),
-        ("empreinte du certificat", fingerprint),
-    ):
-        if not _SHA256_HEX.fullmatch(value.lower()):
-            raise ValidationError(f"Code QR du PV illisible : {label} invalide.")
-    return ReceiptQr(reference, int(seq), audit_hash.lower(), digest.lower(), fingerprint.lower())
-
-
-def check_qr_against_event(qr: ReceiptQr, event: AuditEvent) -> None:
-    """Raise IntegrityError unless ``event`` (from a verified chain) is the one the QR names."""
-    details = event.details
-    require_audit_facts(
-        f"Le PV {qr.reference}",
-        (
-            ("numéro d'événement", event.seq == qr.audit_seq),
-            ("empreinte d'événement", event.hash == qr.audit_hash),
-            ("dossier", event.dossier_ref == qr.reference),
-            ("condensat du PV", details.get("receipt_digest") == qr.receipt_digest),
-            ("certificat", details.get("certificate_fingerprint") == qr.certificate_fingerprint),
-        ),
-    )
-
-
-def require_audit_facts(document: str, facts: Iterable[tuple[str, bool]]) -> None:
-    """IntegrityError naming, in order, each (label, holds) fact a paper's code states and
-    its audit event does not bear out: « <document> ne correspond pas au journal… »."""
-    mismatches = [label for label, holds in facts if not holds]
-    if mismatches:
-        raise IntegrityError(
-            f"{document} ne correspond pas au journal d'audit : {', '.join(mismatches)}."
-        )
