@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from kiosk.adapters.fakes.memory import FixedClock, MemoryAuditLog, MemoryUnitOfWorkFactory
+from kiosk.adapters.fakes.memory import FixedClock, MemoryUnitOfWorkFactory
+from kiosk.adapters.fakes.memory_repositories import MemoryAuditLog
 from kiosk.domain.audit import AuditDraft, Outcome
 from kiosk.domain.audit_ports import AuditQuery, scan_page
 from kiosk.services.audit_browser import AuditBrowser, AuditFilters
