@@ -15,7 +15,8 @@ import re
 from pathlib import Path
 
 from kiosk.adapters.crypto.checkpoint_keys import verifier_from_public_pem
-from kiosk.domain.audit_export import ExportVerdict, read_csv, read_jsonl, verify_export
+from kiosk.domain.audit_export import read_csv, read_jsonl
+from kiosk.domain.audit_export_verification import ExportVerdict, verify_export
 from kiosk.domain.checkpoint import CheckpointVerifier, open_checkpoint, parse_signed_checkpoint
 from kiosk.domain.errors import ConfigError, IntegrityError, ValidationError
 from kiosk.domain.merkle import leaf_hash, verify_inclusion

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.domain.audit_export import ExportVerdict, read_csv, read_jsonl, verify_export
+from kiosk.domain.audit_export import read_csv, read_jsonl
+from kiosk.domain.audit_export_verification import ExportVerdict, verify_export
 from kiosk.domain.checkpoint_schedule import CheckpointSchedule
 from kiosk.domain.errors import ValidationError
 from kiosk.domain.offices import OFFICES_TZ
