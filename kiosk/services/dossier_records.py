@@ -1,8 +1,7 @@
 """One dossier record of an import file, checked field by field (see docs/import-format.md).
 
-Secrets are turned into their stored form as soon as they are read: a withdrawal number
-into its keyed hash at once; an answer into its normal form, kept only until the importer
-hashes it, and out of every repr.
+Its secrets (withdrawal codes, revocation answers) are read, and turned into their stored
+form at once, by ``kiosk.services.dossier_record_secrets``.
 """
 
 from __future__ import annotations
@@ -16,15 +15,26 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from kiosk.domain import withdrawal
-from kiosk.domain.answers import normalise_answer
 from kiosk.domain.certificate_revocation import normalised_serial
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.errors import ValidationError
 from kiosk.domain.model import Company, KeyAlgorithm, Person, Product
 from kiosk.domain.renewal import DossierKind
 from kiosk.domain.siren import validate_siren, validate_siret
+from kiosk.services.dossier_record_secrets import PendingQuestion, read_code_hashes, read_questions
 from kiosk.services.import_fields import FieldReader
+
+__all__ = [
+    "RECORD_KEYS",
+    "REFERENCE",
+    "Context",
+    "DossierRecord",
+    "PendingQuestion",
+    "parse_record",
+    "placeholder_product",
+    "record_digest",
+    "where",
+]
 
 REFERENCE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
 RECORD_KEYS = {
@@ -32,16 +42,6 @@ RECORD_KEYS = {
     "delegate", "convocation_at", "refusal_reason", "withdrawal_code",
     "legacy_withdrawal_number", "questions", "kind", "renews", "renews_certificate_serial",
 }  # fmt: skip
-QUESTIONS_PER_DOSSIER = 3
-PHC_PREFIX = "$argon2id$"
-
-
-@dataclass(frozen=True)
-class PendingQuestion:
-    question: str
-    personal: bool
-    normalised_answer: str | None = field(default=None, repr=False)
-    answer_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,8 +125,8 @@ def parse_record(index: int, raw: Any, ctx: Context, problems: list[str]) -> Dos
         max_len=500,
         required=state is DossierState.REFUSED,
     )
-    code_hashes = _code_hashes(r, data, ctx.secret)
-    questions = _questions(r, data.get("questions"))
+    code_hashes = read_code_hashes(r, data, ctx.secret)
+    questions = read_questions(r, data.get("questions"))
     kind, renews, renews_serial = _renewal(r, data, reference)
     if len(problems) > before:
         return None
@@ -241,83 +241,3 @@ def _delegate(r: FieldReader, raw: Any, today: date) -> Person | None:
     email = r.email(data, "email", "delegate.email")
     title = r.text(data, "title", "delegate.title", max_len=100, required=False)
     return Person(surname, given, born, email, title) if surname and given else None
-
-
-def _code_hashes(r: FieldReader, data: Mapping[str, Any], secret: bytes) -> tuple[str, ...]:
-    hashes: list[str] = []
-    code, legacy = data.get("withdrawal_code"), data.get("legacy_withdrawal_number")
-    if code is None and legacy is None:
-        r.problem("withdrawal_code", "un code de retrait ou un ancien numéro de retrait est requis")
-    if code is not None:
-        if not isinstance(code, str):
-            r.problem("withdrawal_code", "un texte entre guillemets est attendu")
-        else:
-            try:
-                if withdrawal.parse(code).isdigit():
-                    raise ValidationError("numérique : à donner dans legacy_withdrawal_number")
-                hashes.append(withdrawal.keyed_hash(secret, code))
-            except ValidationError as exc:
-                r.problem("withdrawal_code", "code invalide : " + _no_quote(exc.message))
-    if legacy is not None:
-        ok = isinstance(legacy, str) and legacy.strip().isdigit()
-        digits = legacy.strip() if isinstance(legacy, str) else ""
-        if not ok or not withdrawal.LEGACY_MIN <= len(digits) <= withdrawal.LEGACY_MAX:
-            r.problem(
-                "legacy_withdrawal_number",
-                f"de {withdrawal.LEGACY_MIN} à {withdrawal.LEGACY_MAX} chiffres entre guillemets",
-            )
-        else:
-            hashes.append(withdrawal.keyed_hash(secret, digits))
-    return tuple(hashes)
-
-
-def _no_quote(message: str) -> str:
-    """A parse message without the offending symbol it may quote (part of a secret)."""
-    return re.sub(r"\s*:\s*«[^»]*»", "", message).rstrip(".").lower()
-
-
-def _questions(r: FieldReader, raw: Any) -> tuple[PendingQuestion, ...]:
-    if raw is None or raw == []:
-        return ()  # chosen with the holder at the desk
-    if not isinstance(raw, list):
-        r.problem("questions", "une liste est attendue")
-        return ()
-    if len(raw) != QUESTIONS_PER_DOSSIER:
-        r.problem(
-            "questions",
-            f"{QUESTIONS_PER_DOSSIER} questions attendues ou aucune ({len(raw)} données)",
-        )
-        return ()
-    questions = [_question(r, item, f"questions[{i}]") for i, item in enumerate(raw)]
-    found = [q for q in questions if q is not None]
-    if len(found) == len(raw) and sum(q.personal for q in found) != 1:
-        r.problem("questions", "exactement une question doit être personnelle (personal: true)")
-    return tuple(found)
-
-
-def _question(r: FieldReader, raw: Any, path: str) -> PendingQuestion | None:
-    data = r.obj(raw, path, {"question", "answer", "answer_hash", "personal"})
-    if data is None:
-        return None
-    question = r.text(data, "question", f"{path}.question", max_len=300)
-    personal = r.boolean(data, "personal", f"{path}.personal")
-    answer, stored = data.get("answer"), data.get("answer_hash")
-    if (answer is None) == (stored is None):
-        r.problem(path, "donnez soit answer (en clair), soit answer_hash (Argon2id), pas les deux")
-        return None
-    if answer is not None:
-        if not isinstance(answer, str):
-            r.problem(f"{path}.answer", "un texte entre guillemets est attendu")
-            return None
-        try:
-            normal = normalise_answer(answer)
-        except ValidationError as exc:
-            r.problem(f"{path}.answer", exc.message)
-            return None
-        return PendingQuestion(question, personal, normalised_answer=normal) if question else None
-    if not isinstance(stored, str) or not stored.startswith(PHC_PREFIX):
-        r.problem(
-            f"{path}.answer_hash", f"empreinte Argon2id attendue (commençant par {PHC_PREFIX})"
-        )
-        return None
-    return PendingQuestion(question, personal, answer_hash=stored) if question else None
