@@ -10,6 +10,7 @@ from datetime import datetime
 from rich.text import Text
 
 from kiosk.domain.dossier_state import DossierState
+from kiosk.domain.model import Dossier
 from kiosk.domain.offices import OFFICES_TZ
 from kiosk.services.certificate_facts import CertificateFacts, RevocationFacts
 from kiosk.ui import formatting as fmt
@@ -21,6 +22,11 @@ UNTRACED = (
     "adressez le titulaire au back-office"
 )
 RENEWAL_NOT_UNBLOCK = "le titulaire a besoin d'un renouvellement, pas d'un déblocage du PIN"
+
+
+def has_certificate(dossier: Dossier) -> bool:
+    """A dossier whose holder was handed a certificate: the screen shows it."""
+    return dossier.state in (DossierState.DELIVERED, DossierState.REVOKED)
 
 
 def certificate_section(facts: CertificateFacts | None) -> FieldSection:

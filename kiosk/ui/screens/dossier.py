@@ -7,10 +7,8 @@ many questions are on file.
 F5 starts the delivery (the service says, in French, when the dossier's state does not
 allow it). A delivered dossier offers instead the holder's other journeys: F6 unblocks the
 token's PIN, F7 revokes the certificate (``docs/desk-journeys.md``); each is an
-appointment of its own, with the same identity check and answers. A delivered or revoked
-dossier shows, once read, the certificate its holder has (« Certificat »: token, delivery,
-revocation; one at its end calls for a renewal, not an unblock). An administrator may
-unlock a dossier locked by wrong answers.
+appointment of its own, with the same identity check and answers; « Certificat » shows
+what the holder has first. An administrator may unlock a dossier locked by wrong answers.
 """
 
 from __future__ import annotations
@@ -34,10 +32,10 @@ from kiosk.domain.model import Dossier, Role
 from kiosk.domain.renewal import Renewal
 from kiosk.services.appointment import Appointment
 from kiosk.services.auth import AgentSession
-from kiosk.services.certificate_facts import CertificateFacts
+from kiosk.services.certificate_facts import CertificateFacts, CertificateFactsService
 from kiosk.services.container import KioskInfo
 from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow, services_of
-from kiosk.ui.certificate_rows import certificate_section
+from kiosk.ui.certificate_rows import certificate_section, has_certificate
 from kiosk.ui.dossier_rows import (
     company_rows,
     dossier_rows,
@@ -59,7 +57,6 @@ from kiosk.ui.widgets.status_line import Kind, StatusLine
 log = logging.getLogger(__name__)
 
 UNLOCKED = "Réponses déverrouillées : le titulaire peut de nouveau répondre aux questions."
-_WITH_CERTIFICATE = frozenset({DossierState.DELIVERED, DossierState.REVOKED})
 LEFT = "Rendez-vous quitté avant tout contrôle : le dossier est libéré, son état n'a pas changé."
 
 
@@ -104,8 +101,7 @@ class DossierScreen(Screen[None]):
         self._info = info
         self._busy = False
         self.renewal: Renewal | None = None  # read after the screen is up (a DB read)
-        # Read likewise for a delivered or revoked dossier; None once read: no trace here.
-        self.certificate: CertificateFacts | None = None
+        self.certificate: CertificateFacts | None = None  # idem; once read, None: no trace
         self.certificate_read = False
 
     def compose(self) -> ComposeResult:
@@ -144,8 +140,9 @@ class DossierScreen(Screen[None]):
         services = services_of(self.app)
         if services.renewals is not None:
             self._read_renewal(self.dossier.reference)
-        if services.certificate_facts is not None and self.dossier.state in _WITH_CERTIFICATE:
-            self._read_certificate(self.dossier.reference)
+        facts = services.certificate_facts
+        if facts is not None and has_certificate(self.dossier):
+            self._read_certificate(facts, self.dossier.reference)
 
     # A renewal dossier: what it renews, in a section of its own once read
 
@@ -163,11 +160,7 @@ class DossierScreen(Screen[None]):
     @on(RenewalRead)
     async def _renewal_read(self, message: RenewalRead) -> None:
         self.renewal = message.renewal
-        if not self.query("#sec-renewal"):
-            product = self.query_one("#sec-product", FieldSection)
-            column = product.parent
-            assert isinstance(column, Vertical)
-            await column.mount(self._renewal_section(message.renewal), after=product)
+        await self._mount_after("sec-product", self._renewal_section(message.renewal))
 
     @staticmethod
     def _renewal_section(renewal: Renewal) -> FieldSection:
@@ -175,13 +168,8 @@ class DossierScreen(Screen[None]):
 
     # A delivered or revoked dossier: the certificate its holder has, before F6 or F7
 
-    @work(
-        thread=True, exclusive=True, group="dossier-certificate", description="dossier-certificate"
-    )
-    def _read_certificate(self, reference: str) -> None:
-        service = services_of(self.app).certificate_facts
-        if service is None:
-            return
+    @work(thread=True, exclusive=True, group="dossier-cert", description="dossier-certificate")
+    def _read_certificate(self, service: CertificateFactsService, reference: str) -> None:
         try:
             facts = service.certificate_facts(self._session, reference)
         except Exception:  # the journeys show the certificate again; the dossier reads well
@@ -192,11 +180,15 @@ class DossierScreen(Screen[None]):
     @on(CertificateRead)
     async def _certificate_read(self, message: CertificateRead) -> None:
         self.certificate, self.certificate_read = message.facts, True
-        if not self.query("#sec-certificate"):
-            first = self.query_one("#sec-dossier", FieldSection)
-            column = first.parent
+        await self._mount_after("sec-dossier", certificate_section(message.facts))
+
+    async def _mount_after(self, anchor: str, section: FieldSection) -> None:
+        """A section read after the screen came up, below ``anchor``, once."""
+        if not self.query(f"#{section.id}"):
+            above = self.query_one(f"#{anchor}", FieldSection)
+            column = above.parent
             assert isinstance(column, Vertical)
-            await column.mount(certificate_section(message.facts), after=first)
+            await column.mount(section, after=above)
 
     @property
     def status(self) -> StatusLine:
