@@ -1,9 +1,10 @@
 """A two-level certification authority inside the kiosk, for demonstrations and tests.
 
 The root key is a software key kept in the CA folder (0600): it signs the issuing CA once,
-at creation. The issuing CA key is generated on its own PKCS#11 token (SoftHSM in tests)
-and never leaves it: every holder certificate, and every CRL, is signed there, through
-the same ``cryptography`` key adapter the holder tokens use for their requests.
+at creation (``kiosk.adapters.ca.embedded_ca_creation``). The issuing CA key is generated on
+its own PKCS#11 token (SoftHSM in tests) and never leaves it: every holder certificate, and
+every CRL, is signed there, through the same ``cryptography`` key adapter the holder tokens
+use for their requests.
 
 Revocations are kept in the CA folder (``revocation_list``); each one publishes a new CRL
 (``crl.pem``), so a certificate is never revoked without the list saying so for long.
@@ -12,22 +13,20 @@ Revocations are kept in the CA folder (``revocation_list``); each one publishes 
 from __future__ import annotations
 
 import hashlib
-import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import NameOID
 
 from kiosk.adapters.ca import ca_folder, revocation_list
 from kiosk.adapters.ca.ca_folder import CaTokenRef
 from kiosk.adapters.ca.csr_checks import checked_request
-from kiosk.adapters.ca.qualified_profile import add_years, ca_certificate, holder_certificate
+from kiosk.adapters.ca.embedded_ca_creation import create_ca_material
+from kiosk.adapters.ca.qualified_profile import add_years, holder_certificate
 from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
-from kiosk.adapters.token.token_keys import public_key_from_spki, spki_der
+from kiosk.adapters.token.token_keys import spki_der
 from kiosk.adapters.token.x509_subject import subject_name
 from kiosk.domain.certificate_revocation import (
     RevocationReason,
@@ -40,7 +39,6 @@ from kiosk.domain.errors import ConfigError, DeviceError, KioskError, Validation
 from kiosk.domain.model import KeyAlgorithm
 from kiosk.domain.ports import Clock
 
-_CA_KEY_ID = b"\x01"
 _UNAVAILABLE = (
     "L'autorité de certification est indisponible : sa clé de signature ne répond pas. "
     "Le support du titulaire n'est pas en cause ; prévenez l'administrateur."
@@ -57,23 +55,6 @@ _CLOCK_SKEW = timedelta(minutes=5)
 class _SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
-
-
-def _name(organisation: str, country: str, common_name: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, country),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
-
-
-def _software_key(algorithm: KeyAlgorithm) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
-    if algorithm is KeyAlgorithm.EC_P256:
-        return ec.generate_private_key(ec.SECP256R1())
-    bits = 2048 if algorithm is KeyAlgorithm.RSA_2048 else 3072
-    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
 class EmbeddedCA:
@@ -125,37 +106,19 @@ class EmbeddedCA:
     ) -> EmbeddedCA:
         """Makes the root, initialises a blank token of ``module_path`` for the issuing key,
         and writes everything to ``folder`` (which must not hold a CA yet)."""
-        ca_folder.prepare(folder)
-        token = Pkcs11TokenAdapter(module_path, key_label="Issuing CA")
-        blank = token.find_blank()
-        if blank is None:
-            raise DeviceError("Aucun support vierge pour la clé de l'autorité de certification.")
-        pin = secrets.token_urlsafe(18)
-        so_pin = secrets.token_urlsafe(18)  # not kept: the CA token is never re-initialised
-        info = token.initialise(blank.serial, token_label, so_pin, pin)
-        token_ref = CaTokenRef(label=token_label, serial=info.serial, key_id=_CA_KEY_ID)
-        issuing_public_der = token.generate_key_pair(info.serial, pin, key_algorithm, _CA_KEY_ID)
-
-        now = (clock or _SystemClock()).now().replace(microsecond=0)
-        root_key = _software_key(key_algorithm)
-        root = ca_certificate(
-            _name(organisation, country, f"{organisation} - AC racine"),
-            root_key.public_key(),
-            None,
-            now,
-            add_years(now, root_validity_years),
-            path_length=1,
-        ).sign(root_key, hashes.SHA256())
-        issuing = ca_certificate(
-            _name(organisation, country, f"{organisation} - AC signature qualifiée"),
-            public_key_from_spki(issuing_public_der),
-            root,
-            now,
-            add_years(now, issuing_validity_years),
-            path_length=0,
-        ).sign(root_key, hashes.SHA256())
-        ca_folder.save(folder, token_ref, pin, root_key, root, issuing)
-        ca = cls(token, token_ref, pin, root, issuing, clock, folder=folder)
+        material = create_ca_material(
+            folder,
+            module_path=module_path,
+            token_label=token_label,
+            organisation=organisation,
+            country=country,
+            key_algorithm=key_algorithm,
+            root_validity_years=root_validity_years,
+            issuing_validity_years=issuing_validity_years,
+            clock=clock or _SystemClock(),
+        )
+        token, token_ref, pin = material.token, material.token_ref, material.pin
+        ca = cls(token, token_ref, pin, material.root, material.issuing, clock, folder=folder)
         ca.crl()  # relying parties find a (still empty) CRL from the first day
         return ca
 
