@@ -96,7 +96,10 @@ def _revocation_rows(revocation: RevocationFacts | None) -> list[Row]:
     if revocation.published is True:
         published = Text("publiée (liste de révocation à jour)")
     elif revocation.published is False:
-        published = Text("à publier par le back-office (autorité non jointe)", style="bold")
+        published = Text(
+            "à publier par le back-office (l'autorité n'a pas confirmé la révocation)",
+            style="bold",
+        )
     else:
         published = Text("non suivie par ce kiosque : voir le back-office")
     return [
