@@ -30,9 +30,10 @@ from kiosk.services.personalisation import PersonalisationResult
 from kiosk.services.personalisation_steps import StepProgress
 from kiosk.services.renewal import ReusedTokenCheck
 from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow
-from kiosk.ui.reader_watch import CardChanged, ReaderLost, ReaderWatch, card_text
+from kiosk.ui.reader_step import ReaderStepScreen
+from kiosk.ui.reader_watch import CardChanged, card_text
 from kiosk.ui.safe_text import neutralise
-from kiosk.ui.screens.appointment_screen import END_APPOINTMENT, AppointmentScreen
+from kiosk.ui.screens.appointment_screen import END_APPOINTMENT
 from kiosk.ui.screens.holder_cue import TO_HOLDER, HolderCueScreen
 from kiosk.ui.token_run import TokenRun
 from kiosk.ui.token_words import failure_advice, token_facts
@@ -47,9 +48,10 @@ RUNNING = "Personnalisation en cours : ne retirez pas le support."
 ACCEPTANCE = "Le titulaire va vérifier le contenu de son certificat et l'accepter."
 
 
-class PersonaliseProgressScreen(AppointmentScreen):
+class PersonaliseProgressScreen(ReaderStepScreen):
     STEP = FlowStep.MEDIUM
     ABANDONS_RUN = True
+    READER_LINE = "#progress-reader"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "go_on", "Continuer", priority=True),
         Binding("f5", "retry", "Reprendre"),
@@ -76,7 +78,6 @@ class PersonaliseProgressScreen(AppointmentScreen):
     def __init__(self, flow: AppointmentFlow, run: TokenRun) -> None:
         super().__init__(flow)
         self.run = run
-        self._watch = ReaderWatch(flow.services.reader, self)
         self.failure: KioskError | None = None
         self.failed = False
         self.so_pin_refused = False  # the erasure's SO PIN, not the holder's PIN
@@ -95,13 +96,11 @@ class PersonaliseProgressScreen(AppointmentScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        problem = self._watch.start()
-        if problem is not None:
-            self.query_one("#progress-reader", StatusLine).show(problem, Kind.ERROR)
+        self.start_watching(ask_for_card=False)  # the card is in: the run goes on
         self._start()
 
     def on_unmount(self) -> None:
-        self._watch.stop()
+        # The reader's watch stops in ReaderStepScreen.on_unmount (Textual calls both).
         self.run.forget_secrets()  # whatever comes next types the PIN again, if it needs it
 
     @property
@@ -231,18 +230,13 @@ class PersonaliseProgressScreen(AppointmentScreen):
 
     # The reader, while the run goes on or after it failed
 
-    @on(CardChanged)
-    def _card_changed(self, message: CardChanged) -> None:
+    def card_changed(self, message: CardChanged) -> None:
         self.run.reader, self.run.atr = message.event.reader, message.event.atr
         text = card_text(message.event)
         if message.inserted and isinstance(self.failure, TokenRemovedError):
             text += " F5 : reprendre la personnalisation."
         kind = Kind.OK if message.inserted else Kind.ERROR
-        self.query_one("#progress-reader", StatusLine).show(text, kind)
-
-    @on(ReaderLost)
-    def _reader_lost(self, message: ReaderLost) -> None:
-        self.query_one("#progress-reader", StatusLine).show(message.text, Kind.ERROR)
+        self.reader_status.show(text, kind)
 
     # The way forward
 
@@ -255,7 +249,7 @@ class PersonaliseProgressScreen(AppointmentScreen):
             return
         from kiosk.ui.screens.token_insert import TokenInsertScreen
 
-        self._watch.stop()
+        self.card_watch.stop()
         self.run.forget_secrets()
         self.app.switch_screen(TokenInsertScreen(self.flow, TokenRun(another=True)))
 
@@ -263,7 +257,7 @@ class PersonaliseProgressScreen(AppointmentScreen):
         if self.check_action("go_on", ()) is not True:
             return
         app, flow, run = self.app, self.flow, self.run
-        self._watch.stop()
+        self.card_watch.stop()
         if self.failed:  # go_on after a failure: the holder's PIN was refused
             from kiosk.ui.screens.pin_entry import PinEntryScreen
 

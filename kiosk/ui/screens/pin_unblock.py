@@ -28,8 +28,9 @@ from kiosk.domain.token_ports import TokenInfo
 from kiosk.services.appointment import EndReason
 from kiosk.services.desk_acts import DeliveredCertificate
 from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow
-from kiosk.ui.reader_watch import INSERT, CardChanged, ReaderLost, ReaderWatch, card_text
-from kiosk.ui.screens.appointment_screen import END_APPOINTMENT, AppointmentScreen
+from kiosk.ui.reader_step import SIMULATE_KEYS, ReaderStepScreen
+from kiosk.ui.reader_watch import INSERT, CardChanged, card_text
+from kiosk.ui.screens.appointment_screen import END_APPOINTMENT
 from kiosk.ui.screens.unblock_progress import UnblockRun, to_holder
 from kiosk.ui.token_words import token_facts
 from kiosk.ui.unblock_words import END, unavailable, wrong_token
@@ -39,7 +40,6 @@ from kiosk.ui.widgets.status_line import Kind, StatusLine
 
 log = logging.getLogger(__name__)
 
-DEMO_KEYS = "Lecteur simulé (démonstration) : F6 retire le support, F7 l'insère."
 LOOKING = "Recherche du support remis pour ce dossier…"
 TO_THE_HOLDER = "Entrée : passer au titulaire (nouveau code PIN)."
 NEW_PIN = "Le titulaire va choisir le nouveau code PIN de son support."
@@ -57,14 +57,12 @@ def right_token_text(token: TokenInfo) -> str:
     return f"C'est le support remis pour ce dossier ; {locked}. {TO_THE_HOLDER}"
 
 
-class PinUnblockScreen(AppointmentScreen):
+class PinUnblockScreen(ReaderStepScreen):
     STEP = Step.MEDIUM
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "go_on", "Continuer", priority=True),
         Binding("f5", "read_again", "Relire"),
-        # Demo only, told in the panel: the footer keeps room for F9.
-        Binding("f6", "simulate_remove", "Retirer (démo)", show=False),
-        Binding("f7", "simulate_insert", "Insérer (démo)", show=False),
+        *SIMULATE_KEYS,
         END_APPOINTMENT,
     ]
 
@@ -91,8 +89,6 @@ class PinUnblockScreen(AppointmentScreen):
     def __init__(self, flow: AppointmentFlow, run: UnblockRun | None = None) -> None:
         super().__init__(flow)
         self.run = run or UnblockRun()
-        self._watch = ReaderWatch(flow.services.reader, self)
-        self._generation = 0  # one per card event: a late reading of a gone card is dropped
         self._reader: str | None = None  # the reader with a card in, if any
         services = flow.services
         self.available = services.pin_unblock is not None and services.media is not None
@@ -110,8 +106,7 @@ class PinUnblockScreen(AppointmentScreen):
             yield StatusLine(id="reader-status")
             yield Static(id="token-detail", markup=False)
             yield StatusLine(id="unblock-status")
-            if self._watch.simulator is not None and self.available:
-                yield Static(DEMO_KEYS, id="token-demo-keys", markup=False)
+            yield from self.demo_keys()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -121,17 +116,7 @@ class PinUnblockScreen(AppointmentScreen):
             self._stop(unavailable(self.flow.services))
             return
         self._load()
-        self.reader_status.show(INSERT)
-        problem = self._watch.start()
-        if problem is not None:
-            self.reader_status.show(problem, Kind.ERROR)
-
-    def on_unmount(self) -> None:
-        self._watch.stop()
-
-    @property
-    def reader_status(self) -> StatusLine:
-        return self.query_one("#reader-status", StatusLine)
+        self.start_watching()
 
     @property
     def status(self) -> StatusLine:
@@ -142,8 +127,6 @@ class PinUnblockScreen(AppointmentScreen):
             return self.run.token is not None and not self.busy and not self.final
         if action == "read_again":
             return self._reader is not None and not self.busy and not self.final
-        if action in ("simulate_remove", "simulate_insert"):
-            return self.available and self._watch.simulator is not None
         return super().check_action(action, parameters)
 
     def _stop(self, text: str) -> None:
@@ -151,9 +134,9 @@ class PinUnblockScreen(AppointmentScreen):
         self.final = True
         self.run.token = None
         self.proposed_end = EndReason.OTHER
-        self._watch.stop()
+        self.card_watch.stop()
         self.status.show(text, Kind.ERROR)
-        self._set_busy(False)
+        self.set_busy(False)
 
     # The token expected
 
@@ -179,10 +162,8 @@ class PinUnblockScreen(AppointmentScreen):
 
     # The reader
 
-    @on(CardChanged)
-    def _card_changed(self, message: CardChanged) -> None:
+    def card_changed(self, message: CardChanged) -> None:
         event = message.event
-        self._generation += 1
         self.run.token = None
         if self.final:
             return
@@ -195,19 +176,7 @@ class PinUnblockScreen(AppointmentScreen):
         self.reader_status.show(f"{card_text(event)} {INSERT}")
         self.query_one("#token-detail", Static).update("")
         self.status.show("")
-        self._set_busy(False)
-
-    @on(ReaderLost)
-    def _reader_lost(self, message: ReaderLost) -> None:
-        self.reader_status.show(message.text, Kind.ERROR)
-
-    def action_simulate_remove(self) -> None:
-        if self._watch.simulator is not None:
-            self._watch.simulator.remove()
-
-    def action_simulate_insert(self) -> None:
-        if self._watch.simulator is not None:
-            self._watch.simulator.insert()
+        self.set_busy(False)
 
     def action_read_again(self) -> None:
         if self.check_action("read_again", ()) is True:
@@ -218,9 +187,9 @@ class PinUnblockScreen(AppointmentScreen):
         if expected is None or reader is None or self.final:
             return  # read once both the card and the token expected are known
         self.run.token = None
-        self._set_busy(True)
+        self.set_busy(True)
         self.status.show("Lecture du support…", Kind.BUSY)
-        self._check(self._generation, reader, expected.token_serial)
+        self._check(self.generation, reader, expected.token_serial)
 
     @work(thread=True, exclusive=True, group="unblock-read", description="unblock-read")
     def _check(self, generation: int, reader: str, expected: str) -> None:
@@ -239,9 +208,9 @@ class PinUnblockScreen(AppointmentScreen):
     @on(Read)
     def _token_read(self, message: Read) -> None:
         expected = self.run.expected
-        if message.generation != self._generation or expected is None:
+        if not self.reading_is_current(message.generation) or expected is None:
             return
-        self._set_busy(False)
+        self.set_busy(False)
         token = message.token
         self.query_one("#token-detail", Static).update(token_facts(token))
         if token.serial != expected.token_serial:
@@ -255,8 +224,8 @@ class PinUnblockScreen(AppointmentScreen):
     def _failed(self, message: Failed) -> None:
         if message.final:
             self._stop(message.text)
-        elif message.generation == self._generation:
-            self._set_busy(False)
+        elif self.reading_is_current(message.generation):
+            self.set_busy(False)
             self.status.show(message.text, Kind.ERROR)
 
     # On to the holder
@@ -264,9 +233,5 @@ class PinUnblockScreen(AppointmentScreen):
     def action_go_on(self) -> None:
         if self.check_action("go_on", ()) is not True:
             return
-        self._watch.stop()
+        self.card_watch.stop()
         to_holder(self.app, self.flow, self.run, NEW_PIN)
-
-    def _set_busy(self, busy: bool) -> None:
-        self.busy = busy
-        self.refresh_bindings()

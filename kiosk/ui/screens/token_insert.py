@@ -30,8 +30,9 @@ from kiosk.domain.token_ports import TokenInfo
 from kiosk.services.appointment import EndReason
 from kiosk.services.personalisation import TokenCheck
 from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow, ReturnToLookup
-from kiosk.ui.reader_watch import INSERT, CardChanged, ReaderLost, ReaderWatch, card_text
-from kiosk.ui.screens.appointment_screen import END_APPOINTMENT, AppointmentScreen
+from kiosk.ui.reader_step import SIMULATE_KEYS, ReaderStepScreen
+from kiosk.ui.reader_watch import INSERT, CardChanged, card_text
+from kiosk.ui.screens.appointment_screen import END_APPOINTMENT
 from kiosk.ui.screens.holder_cue import TO_HOLDER, HolderCueScreen
 from kiosk.ui.screens.wipe_token import WipeTokenScreen
 from kiosk.ui.token_run import TokenRun
@@ -49,23 +50,20 @@ UNAVAILABLE_NEXT = (
 )
 CHOOSE_PIN = "Le titulaire va choisir le code PIN de son support."
 TYPE_PIN = "Le titulaire va saisir le code PIN déjà choisi pour ce support."
-DEMO_KEYS = "Lecteur simulé (démonstration) : F6 retire le support, F7 l'insère."
 LEFT = (
     "Dossier {reference} : identité et réponses vérifiées ; la personnalisation du "
     "support reste à faire."
 )
 
 
-class TokenInsertScreen(AppointmentScreen):
+class TokenInsertScreen(ReaderStepScreen):
     STEP = Step.MEDIUM
     ABANDONS_RUN = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "go_on", "Continuer", priority=True),
         Binding("f4", "wipe", "Effacer"),
         Binding("f5", "read_again", "Relire"),
-        # Demo only, told in the panel: the footer keeps room for F9.
-        Binding("f6", "simulate_remove", "Retirer (démo)", show=False),
-        Binding("f7", "simulate_insert", "Insérer (démo)", show=False),
+        *SIMULATE_KEYS,
         Binding("f8", "back_to_lookup", "Retour recherche"),
         END_APPOINTMENT,
     ]
@@ -89,8 +87,6 @@ class TokenInsertScreen(AppointmentScreen):
     def __init__(self, flow: AppointmentFlow, run: TokenRun | None = None) -> None:
         super().__init__(flow)
         self.run = run or TokenRun()
-        self._watch = ReaderWatch(flow.services.reader, self)
-        self._generation = 0  # one per card event: a late reading of a gone card is dropped
         self._card_in = False
         services = flow.services
         self.available = None not in (services.personalisation, services.delivery, services.media)
@@ -106,8 +102,7 @@ class TokenInsertScreen(AppointmentScreen):
             yield StatusLine(id="reader-status")
             yield Static(id="token-detail", markup=False)
             yield StatusLine(id="token-status")
-            if self._watch.simulator is not None and self.available:
-                yield Static(DEMO_KEYS, id="token-demo-keys", markup=False)
+            yield from self.demo_keys()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -117,19 +112,12 @@ class TokenInsertScreen(AppointmentScreen):
             self.query_one("#token-detail", Static).update(UNAVAILABLE_NEXT)
             self.reader_status.display = False
             return
-        self.reader_status.show(INSERT)
-        problem = self._watch.start()
-        if problem is not None:
-            self.reader_status.show(problem, Kind.ERROR)
+        self.start_watching()
 
     def on_unmount(self) -> None:
-        self._watch.stop()
+        # The reader's watch stops in ReaderStepScreen.on_unmount (Textual calls both).
         if self.flow.appointment.ended:  # a wipe's SO PIN is kept only for this appointment
             self.run.forget_secrets()
-
-    @property
-    def reader_status(self) -> StatusLine:
-        return self.query_one("#reader-status", StatusLine)
 
     @property
     def token_status(self) -> StatusLine:
@@ -145,16 +133,12 @@ class TokenInsertScreen(AppointmentScreen):
             return self._card_in and not self.busy
         if action == "back_to_lookup":
             return not self.busy and not self.flow.appointment.ended
-        if action in ("simulate_remove", "simulate_insert"):
-            return self.available and self._watch.simulator is not None
         return super().check_action(action, parameters)
 
     # The reader
 
-    @on(CardChanged)
-    def _card_changed(self, message: CardChanged) -> None:
+    def card_changed(self, message: CardChanged) -> None:
         event = message.event
-        self._generation += 1
         self.run.reader, self.run.atr = event.reader, event.atr
         self._card_in = message.inserted
         if message.inserted:
@@ -167,19 +151,7 @@ class TokenInsertScreen(AppointmentScreen):
             self.reader_status.show(f"{card_text(event)} {INSERT}")
             self.token_status.show("")
             self.query_one("#token-detail", Static).update("")
-            self._set_busy(False)
-
-    @on(ReaderLost)
-    def _reader_lost(self, message: ReaderLost) -> None:
-        self.reader_status.show(message.text, Kind.ERROR)
-
-    def action_simulate_remove(self) -> None:
-        if self._watch.simulator is not None:
-            self._watch.simulator.remove()
-
-    def action_simulate_insert(self) -> None:
-        if self._watch.simulator is not None:
-            self._watch.simulator.insert()
+            self.set_busy(False)
 
     # Reading the token
 
@@ -192,9 +164,9 @@ class TokenInsertScreen(AppointmentScreen):
         if reader is None:
             return
         self.run.card_gone()
-        self._set_busy(True)
+        self.set_busy(True)
         self.token_status.show("Lecture du support…", Kind.BUSY)
-        self._check(self._generation, reader, self.run.another, self.run.wipe)
+        self._check(self.generation, reader, self.run.another, self.run.wipe)
 
     @work(thread=True, exclusive=True, group="token-check", description="token-check")
     def _check(self, generation: int, reader: str, another: bool, wipe: bool) -> None:
@@ -216,9 +188,9 @@ class TokenInsertScreen(AppointmentScreen):
 
     @on(Read)
     def _token_read(self, message: Read) -> None:
-        if message.generation != self._generation:
+        if not self.reading_is_current(message.generation):
             return
-        self._set_busy(False)
+        self.set_busy(False)
         self.run.token_read(message.token, message.check)
         self.query_one("#token-detail", Static).update(token_facts(message.token))
         kind, text = check_verdict(message.check, self.run.wipe)
@@ -229,9 +201,9 @@ class TokenInsertScreen(AppointmentScreen):
 
     @on(Refused)
     def _token_refused(self, message: Refused) -> None:
-        if message.generation != self._generation:
+        if not self.reading_is_current(message.generation):
             return
-        self._set_busy(False)
+        self.set_busy(False)
         self.token_status.show(f"{message.text} F5 : relire le support.", Kind.ERROR)
 
     # Wiping a token that is not blank
@@ -251,7 +223,7 @@ class TokenInsertScreen(AppointmentScreen):
 
     def action_back_to_lookup(self) -> None:
         if self.check_action("back_to_lookup", ()) is True:
-            self._set_busy(True)
+            self.set_busy(True)
             self.token_status.show("Retour à la recherche…", Kind.BUSY)
             self._leave()
 
@@ -260,16 +232,16 @@ class TokenInsertScreen(AppointmentScreen):
         try:
             self.flow.services.appointments.leave(self.flow.appointment)
         except KioskError as exc:
-            self.post_message(self.Refused(self._generation, exc.message))
+            self.post_message(self.Refused(self.generation, exc.message))
         except Exception:
             log.exception("leaving the appointment failed")
-            self.post_message(self.Refused(self._generation, UNEXPECTED))
+            self.post_message(self.Refused(self.generation, UNEXPECTED))
         else:
             self.post_message(self.Left())
 
     @on(Left)
     def _left(self) -> None:
-        self._watch.stop()
+        self.card_watch.stop()
         self.run.forget_secrets()
         notice = LEFT.format(reference=self.flow.reference)
         self.post_message(ReturnToLookup(notice, Kind.HINT))
@@ -281,12 +253,8 @@ class TokenInsertScreen(AppointmentScreen):
             return
         from kiosk.ui.screens.pin_entry import PinEntryScreen  # the screens chain back here
 
-        self._watch.stop()
+        self.card_watch.stop()
         app, flow, run = self.app, self.flow, self.run
         detail = TYPE_PIN if run.asks_current_pin else CHOOSE_PIN
         then = lambda: app.switch_screen(PinEntryScreen(flow, run))  # noqa: E731
         app.switch_screen(HolderCueScreen(TO_HOLDER, detail, then, holder_facing=False))
-
-    def _set_busy(self, busy: bool) -> None:
-        self.busy = busy
-        self.refresh_bindings()
