@@ -17,7 +17,7 @@ from kiosk.adapters.reader.simulated_reader import SimulatedReader
 from kiosk.domain.pin_policy import PinPolicy
 from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.holder_cue import HolderCueScreen
-from kiosk.ui.screens.pin_entry import PinEntryScreen
+from kiosk.ui.screens.holder_pin import PinEntryScreen
 from kiosk.ui.widgets.secret_input import SecretInput
 from tests.integration.softhsm_env import ca_folder, softhsm
 from tests.ui.app_env import log_in, run_async, screen_text, settle, status_text, type_into

@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from kiosk.ui.screens.desk_receipt_view import DeskReceiptViewScreen
 
 from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.dossier_state import DossierState
@@ -22,13 +23,12 @@ from kiosk.services.appointment import Appointment, EndReason
 from kiosk.services.lookup import NOT_FOUND_DELIVERED as NOT_FOUND
 from kiosk.services.pin_unblock import PinUnblocked, PinUnblockService
 from kiosk.ui.appointment_flow import AppointmentFlow
-from kiosk.ui.screens.desk_receipt_view import DeskReceiptViewScreen
 from kiosk.ui.screens.dossier import DossierScreen
 from kiosk.ui.screens.end_appointment import EndAppointmentScreen
 from kiosk.ui.screens.find_delivered import FindDeliveredScreen
 from kiosk.ui.screens.holder_cue import TO_AGENT, TO_HOLDER, HolderCueScreen
+from kiosk.ui.screens.holder_pin import NewPinScreen
 from kiosk.ui.screens.lookup import LookupScreen
-from kiosk.ui.screens.new_pin import NewPinScreen
 from kiosk.ui.screens.pin_unblock import PinUnblockScreen
 from kiosk.ui.screens.unblock_progress import UnblockProgressScreen
 from kiosk.ui.widgets.secret_input import SecretInput

@@ -14,8 +14,8 @@ import pytest
 from kiosk.services.personalisation import PersonalisationResult, PersonalisationService
 from kiosk.ui.screens.acceptance import AcceptanceScreen
 from kiosk.ui.screens.end_appointment import EndAppointmentScreen
+from kiosk.ui.screens.holder_pin import PinEntryScreen
 from kiosk.ui.screens.personalise_progress import PersonaliseProgressScreen
-from kiosk.ui.screens.pin_entry import PinEntryScreen
 from kiosk.ui.screens.quit import QuitScreen
 from kiosk.ui.screens.receipt_view import ReceiptViewScreen
 from kiosk.ui.screens.token_insert import TokenInsertScreen

@@ -15,9 +15,9 @@ import pytest
 from kiosk.domain.dossier_state import DossierState
 from kiosk.ui.screens.end_appointment import EndAppointmentScreen
 from kiosk.ui.screens.holder_cue import HolderCueScreen
+from kiosk.ui.screens.holder_pin import PinEntryScreen
 from kiosk.ui.screens.lookup import LookupScreen
 from kiosk.ui.screens.personalise_progress import PersonaliseProgressScreen
-from kiosk.ui.screens.pin_entry import PinEntryScreen
 from kiosk.ui.screens.token_insert import TokenInsertScreen
 from kiosk.ui.widgets.secret_input import SecretInput
 from kiosk.ui.widgets.step_progress import RowState

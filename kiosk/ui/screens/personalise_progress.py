@@ -259,7 +259,7 @@ class PersonaliseProgressScreen(ReaderStepScreen):
         app, flow, run = self.app, self.flow, self.run
         self.card_watch.stop()
         if self.failed:  # go_on after a failure: the holder's PIN was refused
-            from kiosk.ui.screens.pin_entry import PinEntryScreen
+            from kiosk.ui.screens.holder_pin import PinEntryScreen
 
             then = lambda: app.switch_screen(PinEntryScreen(flow, run))  # noqa: E731
             detail = "Le titulaire va saisir à nouveau le code PIN de son support."

@@ -251,7 +251,7 @@ class TokenInsertScreen(ReaderStepScreen):
     def action_go_on(self) -> None:
         if self.check_action("go_on", ()) is not True:
             return
-        from kiosk.ui.screens.pin_entry import PinEntryScreen  # the screens chain back here
+        from kiosk.ui.screens.holder_pin import PinEntryScreen  # the screens chain back here
 
         self.card_watch.stop()
         app, flow, run = self.app, self.flow, self.run

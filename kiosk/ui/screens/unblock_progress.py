@@ -29,7 +29,7 @@ from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow
 from kiosk.ui.screens.appointment_screen import END_APPOINTMENT, AppointmentScreen
 from kiosk.ui.screens.desk_receipt_view import DeskReceiptViewScreen
 from kiosk.ui.screens.holder_cue import TO_HOLDER, HolderCueScreen
-from kiosk.ui.screens.new_pin import NewPinScreen
+from kiosk.ui.screens.holder_pin import NewPinScreen
 from kiosk.ui.token_run import HeldSecret
 from kiosk.ui.unblock_words import Failure, Next, failure
 from kiosk.ui.widgets.progress_header import Step
