@@ -10,27 +10,17 @@ looked for.
 
 from __future__ import annotations
 
-import logging
 from typing import ClassVar
 
-from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from kiosk.domain.errors import KioskError
 from kiosk.domain.model import Dossier
-from kiosk.services.auth import AgentSession
-from kiosk.services.container import KioskInfo
-from kiosk.services.lookup import LookupService
-from kiosk.ui.screens.dossier import DossierScreen
+from kiosk.ui.screens.dossier_search import DossierSearchScreen
 from kiosk.ui.widgets.session_bar import SessionBar
 from kiosk.ui.widgets.status_line import Kind, StatusLine
-
-log = logging.getLogger(__name__)
 
 TITLE = "Titulaire équipé — dossier remis"
 INTRO = (
@@ -40,32 +30,16 @@ INTRO = (
 FIELD = "Référence du dossier ou n° de série du certificat"
 KEYS = "Entrée : rechercher — Échap : retour à l'accueil"
 EMPTY = "Saisissez la référence du dossier ou le numéro de série du certificat."
-UNEXPECTED = "Erreur inattendue : la recherche n'a pas abouti. Réessayez."
 MAX_TYPED = 80  # a reference, or a 20-byte serial written with colons (59 characters)
 
 
-class FindDeliveredScreen(Screen[None]):
+class FindDeliveredScreen(DossierSearchScreen):
+    PANEL = "#find-panel"
+    FAILURE_LOG = "delivered dossier lookup failed"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "search", "Rechercher", priority=True),
         Binding("escape", "back", "Retour"),
     ]
-
-    class Found(Message):
-        def __init__(self, dossier: Dossier) -> None:
-            super().__init__()
-            self.dossier = dossier
-
-    class Refused(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
-    def __init__(self, lookup: LookupService, session: AgentSession, info: KioskInfo) -> None:
-        super().__init__()
-        self._lookup = lookup
-        self.session = session
-        self._info = info
-        self.busy = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -90,6 +64,10 @@ class FindDeliveredScreen(Screen[None]):
         return self.query_one("#find-typed", Input)
 
     @property
+    def search_input(self) -> Input:
+        return self.typed_input
+
+    @property
     def status(self) -> StatusLine:
         return self.query_one("#find-status", StatusLine)
 
@@ -100,40 +78,14 @@ class FindDeliveredScreen(Screen[None]):
         if not typed.strip():
             self.status.show(EMPTY, Kind.ERROR)
             return
-        self._set_busy(True)
-        self.status.show("Recherche du dossier remis…", Kind.BUSY)
-        self._search(typed)
+        self.start_search(typed, "Recherche du dossier remis…")
 
-    @work(thread=True, exclusive=True, group="find-delivered", description="find-delivered")
-    def _search(self, typed: str) -> None:
-        try:
-            dossier = self._lookup.find_delivered(self.session, typed)
-        except KioskError as exc:
-            self.post_message(self.Refused(exc.message))
-        except Exception:
-            log.exception("delivered dossier lookup failed")
-            self.post_message(self.Refused(UNEXPECTED))
-        else:
-            self.post_message(self.Found(dossier))
+    def find(self, typed: str) -> Dossier:
+        return self._lookup.find_delivered(self.session, typed)
 
-    @on(Found)
-    def _found(self, message: Found) -> None:
-        self._set_busy(False)
-        self.typed_input.clear()
-        self.status.show(f"Dossier {message.dossier.reference} consulté.", Kind.OK)
-        self.app.push_screen(DossierScreen(message.dossier, self.session, self._info))
-
-    @on(Refused)
-    def _refused(self, message: Refused) -> None:
-        self._set_busy(False)
-        self.status.show(message.text, Kind.ERROR)
+    def dossier_found(self) -> None:
+        self.typed_input.clear()  # another dossier may be looked for, once back here
 
     def action_back(self) -> None:
         if not self.busy:
             self.dismiss()
-
-    def _set_busy(self, busy: bool) -> None:
-        self.busy = busy
-        self.query_one("#find-panel").disabled = busy
-        if not busy:
-            self.typed_input.focus()

@@ -22,7 +22,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from kiosk.domain.errors import KioskError
@@ -35,7 +34,7 @@ from kiosk.ui import formatting as fmt
 from kiosk.ui.code_feedback import code_feedback
 from kiosk.ui.messages import LogoutRequested
 from kiosk.ui.safe_text import neutralise
-from kiosk.ui.screens.dossier import DossierScreen
+from kiosk.ui.screens.dossier_search import DossierSearchScreen
 from kiosk.ui.screens.find_delivered import FindDeliveredScreen
 from kiosk.ui.widgets.convocation_list import ConvocationList
 from kiosk.ui.widgets.secret_input import SecretInput
@@ -46,7 +45,6 @@ log = logging.getLogger(__name__)
 
 MASKED = "Code masqué — F2 pour l'afficher"
 SHOWN = "Code affiché en clair — F2 pour le masquer"
-UNEXPECTED = "Erreur inattendue : la recherche n'a pas abouti. Réessayez."
 LIST_FAILED = "Liste des convocations indisponible"
 NEEDS_CODE = "pour ouvrir ce dossier, saisissez le code de retrait du titulaire."
 
@@ -58,7 +56,8 @@ def list_title(day: date, count: int) -> str:
     return f"Convocations du {fmt.long_day(day)} : {count} — Tab : liste ↔ code"
 
 
-class LookupScreen(Screen[None]):
+class LookupScreen(DossierSearchScreen):
+    PANEL = "#lookup-panel"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "search", "Rechercher", priority=True),
         Binding("f2", "toggle_mask", "Afficher / Masquer"),
@@ -66,16 +65,6 @@ class LookupScreen(Screen[None]):
         Binding("f10", "logout", "Déconnexion"),
         Binding("ctrl+l", "logout", "Déconnexion", show=False),
     ]
-
-    class Found(Message):
-        def __init__(self, dossier: Dossier) -> None:
-            super().__init__()
-            self.dossier = dossier
-
-    class Refused(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
 
     class Listed(Message):
         def __init__(self, convocations: list[Convocation], title: str) -> None:
@@ -90,13 +79,9 @@ class LookupScreen(Screen[None]):
         info: KioskInfo,
         convocations: ConvocationsService | None = None,
     ) -> None:
-        super().__init__()
-        self._lookup = lookup
-        self.session = session
-        self._info = info
+        super().__init__(lookup, session, info)
         self._convocations = convocations
         self._listed = False  # the first reading of the session is audited, refreshes not
-        self._busy = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -170,6 +155,10 @@ class LookupScreen(Screen[None]):
         return self.query_one("#code", SecretInput)
 
     @property
+    def search_input(self) -> Input:
+        return self.code_input
+
+    @property
     def status(self) -> StatusLine:
         return self.query_one("#lookup-status", StatusLine)
 
@@ -190,7 +179,7 @@ class LookupScreen(Screen[None]):
         self.query_one("#mask-state", Static).update(MASKED if self.code_input.password else SHOWN)
 
     def action_search(self) -> None:
-        if self._busy:
+        if self.busy:
             return
         if self._convocations is not None and self.focused is self.convocation_list:
             self._remind_code()  # Entrée on a row: the list opens nothing
@@ -202,37 +191,14 @@ class LookupScreen(Screen[None]):
         if not raw.strip():
             self.status.show("Saisissez un code de retrait.", Kind.ERROR)
             return
-        self._set_busy(True)
-        self.status.show("Recherche du dossier…", Kind.BUSY)
-        self._search(raw)
+        self.start_search(raw, "Recherche du dossier…")
 
-    @work(thread=True, exclusive=True, group="lookup", description="lookup")
-    def _search(self, raw: str) -> None:
-        try:
-            dossier = self._lookup.lookup(self.session, raw)
-        except KioskError as exc:
-            self.post_message(self.Refused(exc.message))
-        except Exception:
-            log.exception("dossier lookup failed")
-            self.post_message(self.Refused(UNEXPECTED))
-        else:
-            self.post_message(self.Found(dossier))
-
-    @on(Found)
-    def _found(self, message: Found) -> None:
-        self._set_busy(False)
-        self.status.show(f"Dossier {message.dossier.reference} consulté.", Kind.OK)
-        self.app.push_screen(DossierScreen(message.dossier, self.session, self._info))
-
-    @on(Refused)
-    def _refused(self, message: Refused) -> None:
-        self._set_busy(False)
-        self.status.show(message.text, Kind.ERROR)
-        self.code_input.focus()
+    def find(self, typed: str) -> Dossier:
+        return self._lookup.lookup(self.session, typed)
 
     def action_find_delivered(self) -> None:
         """The holder comes back without a code: the dossier by reference or serial."""
-        if self._busy:
+        if self.busy:
             return
         self.code_input.clear_secret()  # a code half typed does not wait behind the screen
         self._show_mask_state()
@@ -240,9 +206,3 @@ class LookupScreen(Screen[None]):
 
     def action_logout(self) -> None:
         self.post_message(LogoutRequested())
-
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
-        self.query_one("#lookup-panel").disabled = busy
-        if not busy:
-            self.code_input.focus()
