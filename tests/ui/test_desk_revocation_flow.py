@@ -16,11 +16,11 @@ from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.errors import DeviceError
 from kiosk.domain.token_register import TokenState
 from kiosk.ui.screens.confirm import ConfirmScreen
-from kiosk.ui.screens.desk_receipt_view import DeskReceiptViewScreen
 from kiosk.ui.screens.desk_revocation import RevocationScreen
 from kiosk.ui.screens.dossier import DossierScreen
 from kiosk.ui.screens.end_appointment import EndAppointmentScreen
 from kiosk.ui.screens.lookup import LookupScreen
+from kiosk.ui.screens.receipt_view import DeskReceiptViewScreen
 from kiosk.ui.widgets.choice import Choice
 from tests.integration.softhsm_env import SoftHsm, ca_folder, softhsm
 from tests.ui.app_env import (

@@ -13,7 +13,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from kiosk.ui.screens.desk_receipt_view import DeskReceiptViewScreen
 
 from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.dossier_state import DossierState
@@ -30,6 +29,7 @@ from kiosk.ui.screens.holder_cue import TO_AGENT, TO_HOLDER, HolderCueScreen
 from kiosk.ui.screens.holder_pin import NewPinScreen
 from kiosk.ui.screens.lookup import LookupScreen
 from kiosk.ui.screens.pin_unblock import PinUnblockScreen
+from kiosk.ui.screens.receipt_view import DeskReceiptViewScreen
 from kiosk.ui.screens.unblock_progress import UnblockProgressScreen
 from kiosk.ui.widgets.secret_input import SecretInput
 from tests.integration.softhsm_env import SoftHsm, ca_folder, softhsm

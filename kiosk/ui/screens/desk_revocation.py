@@ -30,7 +30,7 @@ from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow
 from kiosk.ui.safe_text import neutralise
 from kiosk.ui.screens.appointment_screen import END_APPOINTMENT, AppointmentScreen
 from kiosk.ui.screens.confirm import ConfirmScreen
-from kiosk.ui.screens.desk_receipt_view import DeskReceiptViewScreen
+from kiosk.ui.screens.receipt_view import DeskReceiptViewScreen
 from kiosk.ui.widgets.choice import Choice, in_choice
 from kiosk.ui.widgets.progress_header import Step
 from kiosk.ui.widgets.session_bar import SessionBar

@@ -27,9 +27,9 @@ from kiosk.services.desk_acts import DeliveredCertificate
 from kiosk.services.pin_unblock import PinUnblocked
 from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow
 from kiosk.ui.screens.appointment_screen import END_APPOINTMENT, AppointmentScreen
-from kiosk.ui.screens.desk_receipt_view import DeskReceiptViewScreen
 from kiosk.ui.screens.holder_cue import TO_HOLDER, HolderCueScreen
 from kiosk.ui.screens.holder_pin import NewPinScreen
+from kiosk.ui.screens.receipt_view import DeskReceiptViewScreen
 from kiosk.ui.token_run import HeldSecret
 from kiosk.ui.unblock_words import Failure, Next, failure
 from kiosk.ui.widgets.progress_header import Step
