@@ -14,14 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.errors import ValidationError
 from kiosk.domain.token_ports import PinIncorrectError
 from kiosk.services.appointment import Appointment, EndReason
 from kiosk.services.lookup import NOT_FOUND_DELIVERED as NOT_FOUND
 from kiosk.services.pin_unblock import PinUnblocked, PinUnblockService
-from kiosk.ui.appointment_flow import AppointmentFlow
 from kiosk.ui.screens.dossier import DossierScreen
 from kiosk.ui.screens.end_appointment import EndAppointmentScreen
 from kiosk.ui.screens.find_delivered import FindDeliveredScreen
@@ -43,10 +41,9 @@ from tests.ui.app_env import (
     type_into,
 )
 from tests.ui.journey_env import deliver_first
-from tests.ui.sample_data import NOW, REF_CONVOKED, REF_DELIVERED, REF_OTHER_OFFICE
+from tests.ui.sample_data import REF_CONVOKED, REF_DELIVERED, REF_OTHER_OFFICE
 from tests.ui.token_env import (
     HOLDER_PIN,
-    agent_session,
     fake_token_app,
     said,
     shows,
@@ -61,6 +58,7 @@ from tests.ui.unblock_env import (
     find_delivered,
     lock_pin,
     new_pin,
+    open_unblock_step,
     through_checks,
     to_unblock_step,
 )
@@ -422,18 +420,7 @@ async def test_a_kiosk_without_the_back_offices_key_says_why_it_cannot_unblock(
     assert app.services.pin_unblock is None
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
-        appointment = Appointment(
-            agent_session(desk),
-            desk.dossier(REF_DELIVERED),
-            NOW,
-            True,
-            True,
-            True,
-            purpose=Purpose.PIN_UNBLOCK,
-        )  # fmt: skip  (as an interrupted appointment taken up at login would be)
-        flow = AppointmentFlow(app.services, agent_session(desk), app.services.info, appointment)
-        await app.push_screen(PinUnblockScreen(flow))
-        await settle(pilot)
+        await open_unblock_step(pilot, desk)  # as an interrupted appointment taken up would be
 
         screen = app.screen
         assert isinstance(screen, PinUnblockScreen)
@@ -452,18 +439,7 @@ async def test_a_dossier_delivered_without_a_trace_here_is_sent_to_the_back_offi
     app, desk, _ = fake_unblock_app(tmp_path / "home")
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
-        appointment = Appointment(
-            agent_session(desk),
-            desk.dossier(REF_DELIVERED),
-            NOW,
-            True,
-            True,
-            True,
-            purpose=Purpose.PIN_UNBLOCK,
-        )  # fmt: skip  (imported as delivered: no delivery record on this kiosk)
-        flow = AppointmentFlow(app.services, agent_session(desk), app.services.info, appointment)
-        await app.push_screen(PinUnblockScreen(flow))
-        await settle(pilot)
+        await open_unblock_step(pilot, desk)  # imported as delivered: no record on this kiosk
 
         screen = app.screen
         assert isinstance(screen, PinUnblockScreen)

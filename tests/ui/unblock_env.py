@@ -14,10 +14,14 @@ import pytest
 from kiosk.adapters.crypto.so_pin_recovery import EscrowSoPinRecovery
 from kiosk.adapters.fakes.memory import FixedClock
 from kiosk.adapters.receipt.pdf_desk_receipt import PdfDeskReceiptRenderer
+from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.personalisation_journal import Delivery
 from kiosk.domain.token_ports import PinIncorrectError, PinLockedError
+from kiosk.services.appointment import Appointment
 from kiosk.services.pin_unblock import PinUnblockService
 from kiosk.ui.app import KioskApp
+from kiosk.ui.appointment_flow import AppointmentFlow
+from kiosk.ui.screens.pin_unblock import PinUnblockScreen
 from tests.ui.app_env import KioskPilot, settle, type_into
 from tests.ui.appointment_env import (
     RIGHT_ANSWERS,
@@ -28,8 +32,8 @@ from tests.ui.appointment_env import (
     scan,
 )
 from tests.ui.journey_env import UNBLOCK_KEY
-from tests.ui.sample_data import KIOSK_ID, NOW, REF_CONVOKED
-from tests.ui.token_env import HOLDER_PIN, FakeDevices, escrow_key, fake_token_app
+from tests.ui.sample_data import KIOSK_ID, NOW, REF_CONVOKED, REF_DELIVERED
+from tests.ui.token_env import HOLDER_PIN, FakeDevices, agent_session, escrow_key, fake_token_app
 
 NEW_PIN = "Nv8-deblocage"  # the holder's new PIN in every unblock test
 SIGNED = b"Contrat de bail commercial"
@@ -102,4 +106,23 @@ async def new_pin(pilot: KioskPilot, pin: str = NEW_PIN, confirm: str | None = N
     await type_into(pilot, "#pin", pin)
     await type_into(pilot, "#pin-confirm", pin if confirm is None else confirm)
     await pilot.press("enter")
+    await settle(pilot)
+
+
+async def open_unblock_step(pilot: KioskPilot, desk: AppointmentDesk) -> None:
+    """The agent's unblock step opened straight on the sample delivered dossier, its
+    identity and answers already checked (an appointment taken up at login, say)."""
+    app = pilot.app
+    assert isinstance(app, KioskApp)
+    appointment = Appointment(
+        agent_session(desk),
+        desk.dossier(REF_DELIVERED),
+        NOW,
+        True,
+        True,
+        True,
+        purpose=Purpose.PIN_UNBLOCK,
+    )  # fmt: skip
+    flow = AppointmentFlow(app.services, agent_session(desk), app.services.info, appointment)
+    await app.push_screen(PinUnblockScreen(flow))
     await settle(pilot)
