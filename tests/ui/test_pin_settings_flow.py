@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.adapters.fakes.fake_token import TokenStep
 from kiosk.adapters.fakes.memory import FixedClock
 from kiosk.adapters.reader.simulated_reader import SimulatedReader
 from kiosk.domain.pin_policy import PinPolicy
@@ -20,17 +19,18 @@ from kiosk.ui.screens.holder_cue import HolderCueScreen
 from kiosk.ui.screens.holder_pin import PinEntryScreen
 from kiosk.ui.widgets.secret_input import SecretInput
 from tests.integration.softhsm_env import ca_folder, softhsm
-from tests.ui.app_env import log_in, run_async, screen_text, settle, status_text, type_into
-from tests.ui.appointment_env import RIGHT_ANSWERS, answer, confirm_photo, passport, scan
+from tests.ui.app_env import run_async, screen_text, settle, status_text, type_into
 from tests.ui.sample_data import NOW
 from tests.ui.token_env import (
     FAKE_SERIALS,
     HOLDER_PIN,
     choose_pin,
     fake_token_app,
+    interrupt_at_key_generation,
     said,
     shows,
     softhsm_app,
+    take_up_interrupted,
     to_pin_screen,
     to_token_step,
 )
@@ -102,15 +102,8 @@ async def test_a_run_taken_up_after_the_rules_changed_takes_the_pin_chosen_befor
     tmp_path: Path,
 ) -> None:
     app, desk, devices = fake_token_app(tmp_path / "home")  # 6 to 16 characters
-    devices.tokens.pull_at(TokenStep.GENERATE_KEY_PAIR)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await to_token_step(pilot, desk)
-        await to_pin_screen(pilot)
-        await choose_pin(pilot)  # 12 characters, set on the token before it was pulled out
-        await pilot.press("enter")
-        await settle(pilot)
-        await shows(pilot, "Support retiré : rebranchez-le, puis F5 pour reprendre.")
-    devices.tokens.reinsert(FAKE_SERIALS[0])
+    # A 12-character PIN, set on the token before it was pulled out.
+    await interrupt_at_key_generation(app, desk, devices)
 
     # The kiosk restarted with the rules of another token model: 6 to 8 digits.
     services = replace(
@@ -120,17 +113,7 @@ async def test_a_run_taken_up_after_the_rules_changed_takes_the_pin_chosen_befor
     )
     again = KioskApp(services)
     async with again.run_test(size=(80, 24)) as pilot:
-        await log_in(pilot)
-        await shows(pilot, "Un rendez-vous a été interrompu sur ce kiosque")
-        await pilot.press("enter")  # « Reprendre »: from the identity check
-        await settle(pilot)
-        await scan(pilot, passport())
-        await confirm_photo(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await answer(pilot, RIGHT_ANSWERS)
-        await pilot.press("enter")
-        await settle(pilot)
+        await take_up_interrupted(pilot)
         await shows(pilot, "Reprise de la personnalisation interrompue de ce dossier")
         await pilot.press("enter")
         await settle(pilot)

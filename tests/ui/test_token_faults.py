@@ -23,14 +23,12 @@ from kiosk.ui.screens.token_insert import TYPE_PIN, TokenInsertScreen
 from kiosk.ui.widgets.step_progress import RowState
 from tests.ui.app_env import (
     KioskPilot,
-    log_in,
     run_async,
     screen_text,
     settle,
     status_text,
     type_into,
 )
-from tests.ui.appointment_env import RIGHT_ANSWERS, answer, confirm_photo, passport, scan
 from tests.ui.sample_data import NOW
 from tests.ui.token_env import (
     DELIVERED,
@@ -39,9 +37,11 @@ from tests.ui.token_env import (
     agent_session,
     choose_pin,
     fake_token_app,
+    interrupt_at_key_generation,
     said,
     shows,
     step_rows,
+    take_up_interrupted,
     to_personalised,
     to_pin_screen,
     to_receipt,
@@ -170,29 +170,11 @@ async def test_a_run_left_unfinished_is_taken_up_at_the_next_login_with_the_chos
     tmp_path: Path,
 ) -> None:
     app, desk, devices = fake_token_app(tmp_path / "home")
-    devices.tokens.pull_at(TokenStep.GENERATE_KEY_PAIR)
-    async with app.run_test(size=(80, 24)) as pilot:  # the kiosk stops after the failure
-        await to_token_step(pilot, desk)
-        await to_pin_screen(pilot)
-        await choose_pin(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await shows(pilot, "Support retiré : rebranchez-le, puis F5 pour reprendre.")
-    devices.tokens.reinsert(FAKE_SERIALS[0])
+    await interrupt_at_key_generation(app, desk, devices)  # the kiosk stops there
 
     again = KioskApp(replace(app.services, reader=SimulatedReader(now=FixedClock(NOW).now)))
     async with again.run_test(size=(80, 24)) as pilot:
-        await log_in(pilot)
-        await shows(pilot, "Un rendez-vous a été interrompu sur ce kiosque")
-        await pilot.press("enter")  # « Reprendre »: from the identity check
-        await settle(pilot)
-        await scan(pilot, passport())
-        await confirm_photo(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await answer(pilot, RIGHT_ANSWERS)
-        await pilot.press("enter")
-        await settle(pilot)
+        await take_up_interrupted(pilot)
         await shows(
             pilot,
             "Reprise de la personnalisation interrompue de ce dossier, à partir de l'étape "

@@ -23,7 +23,7 @@ from textual.widgets import Static
 from kiosk.adapters.ca.checks import X509CertificateChecker
 from kiosk.adapters.crypto.escrow import RsaOaepEscrow, create_key_pair
 from kiosk.adapters.fakes.fake_ca import FakeCertificateAuthority
-from kiosk.adapters.fakes.fake_token import FakeToken, FakeTokenPort
+from kiosk.adapters.fakes.fake_token import FakeToken, FakeTokenPort, TokenStep
 from kiosk.adapters.fakes.memory import FixedClock
 from kiosk.adapters.reader.simulated_reader import SimulatedReader
 from kiosk.adapters.receipt.pdf_receipt import PdfReceiptRenderer
@@ -42,13 +42,16 @@ from kiosk.ui.screens.receipt_view import ReceiptViewScreen
 from kiosk.ui.widgets.secret_input import SecretInput
 from kiosk.ui.widgets.status_line import StatusLine
 from kiosk.ui.widgets.step_progress import RowState, StepProgressView
-from tests.ui.app_env import KioskPilot, screen_text, settle, type_into
+from tests.ui.app_env import KioskPilot, log_in, screen_text, settle, type_into
 from tests.ui.appointment_env import (
     RIGHT_ANSWERS,
     AppointmentDesk,
     answer,
     appointment_app,
+    confirm_photo,
     identified,
+    passport,
+    scan,
 )
 from tests.ui.sample_data import AGENT_LOGIN, KIOSK_ID, NOW
 
@@ -185,6 +188,38 @@ async def to_pin_screen(pilot: KioskPilot) -> None:
     await shows(pilot, "Entrée : passer au titulaire (code PIN).")
     await pilot.press("enter")
     await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def interrupt_at_key_generation(
+    app: KioskApp, desk: AppointmentDesk, devices: FakeDevices
+) -> None:
+    """The holder's PIN chosen (``HOLDER_PIN``), the token pulled out while its key is
+    generated: the kiosk stops there, the run unfinished; the token is put back after."""
+    devices.tokens.pull_at(TokenStep.GENERATE_KEY_PAIR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_token_step(pilot, desk)
+        await to_pin_screen(pilot)
+        await choose_pin(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await shows(pilot, "Support retiré : rebranchez-le, puis F5 pour reprendre.")
+    devices.tokens.reinsert(FAKE_SERIALS[0])
+
+
+async def take_up_interrupted(pilot: KioskPilot) -> None:
+    """On the kiosk started again: the login, « Reprendre » the appointment interrupted,
+    the identity and the answers checked again, the screen back to the agent."""
+    await log_in(pilot)
+    await shows(pilot, "Un rendez-vous a été interrompu sur ce kiosque")
+    await pilot.press("enter")  # « Reprendre »: from the identity check
+    await settle(pilot)
+    await scan(pilot, passport())
+    await confirm_photo(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    await answer(pilot, RIGHT_ANSWERS)
     await pilot.press("enter")
     await settle(pilot)
 
