@@ -1,9 +1,10 @@
 """What every appointment step that watches the desk's reader shares (agent-facing).
 
-The watch runs from the step's mount to its unmount; each card event bumps a generation
-so that a worker's late reading of a card already gone is dropped (``reading_is_current``). The
-demo keys (F6 out, F7 in) move a simulated card; they stay out of the footer, which
-keeps room for F9, and the panel says them instead (``demo_keys``).
+The watch runs from the step's mount to its unmount; each card event bumps a
+generation, so that a worker's late reading of a card already gone is dropped
+(``reading_is_current``). The demo keys (F6 out, F7 in) move a simulated card; they stay
+out of the footer, which keeps room for F9, and the panel says them instead
+(``demo_keys``).
 
 Textual calls ``on_unmount`` and the ``@on`` handlers of every class in the screen's
 MRO: a step adds its own ``on_unmount`` beside this one, never calling ``super()``.

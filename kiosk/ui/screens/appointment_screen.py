@@ -3,10 +3,12 @@ and F9 to end the appointment (refusal, holder absent...) whatever the step."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import ClassVar
 
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Static
 
 from kiosk.services.appointment import EndReason
 from kiosk.ui.appointment_flow import AppointmentFlow, ReturnToLookup
@@ -15,6 +17,11 @@ from kiosk.ui.widgets.progress_header import ProgressHeader, Step
 
 # Each step lists it last in its own BINDINGS, so that the Footer shows it last.
 END_APPOINTMENT = Binding("f9", "end_appointment", "Terminer le rendez-vous")
+# What the token and desk-act steps come after, said at the top of their panel.
+CHECKS_PASSED = (
+    "✓ Identité vérifiée, photo conforme.",
+    "✓ Questions de révocation : réponses validées.",
+)
 
 
 class AppointmentScreen(Screen[None]):
@@ -32,6 +39,11 @@ class AppointmentScreen(Screen[None]):
 
     def progress_header(self) -> ProgressHeader:
         return ProgressHeader(self.STEP, self.flow.appointment.purpose)
+
+    def checks_passed(self) -> Iterator[Static]:
+        """The identity and the answers, checked before this step."""
+        for line in CHECKS_PASSED:
+            yield Static(line, markup=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action == "end_appointment" and self.flow.appointment.ended)

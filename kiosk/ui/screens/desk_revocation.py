@@ -124,8 +124,7 @@ class RevocationScreen(AppointmentScreen):
         yield self.progress_header()
         with Center(), VerticalScroll(id="revocation-panel", classes="panel") as panel:
             panel.border_title = f"Révocation — dossier {neutralise(self.flow.reference)}"
-            yield Static("✓ Identité vérifiée, photo conforme.", markup=False)
-            yield Static("✓ Questions de révocation : réponses validées.", markup=False)
+            yield from self.checks_passed()
             yield Static(id="revocation-certificate", markup=False)
             yield Label("Motif de la révocation (donné par le titulaire)", id="reason-label")
             options = [(reason.label, reason.value) for reason in self.reasons]

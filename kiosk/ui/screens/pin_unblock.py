@@ -99,8 +99,7 @@ class PinUnblockScreen(ReaderStepScreen):
         yield self.progress_header()
         with Center(), Vertical(id="unblock-panel", classes="panel") as panel:
             panel.border_title = f"Déblocage du code PIN — dossier {self.flow.reference}"
-            yield Static("✓ Identité vérifiée, photo conforme.", markup=False)
-            yield Static("✓ Questions de révocation : réponses validées.", markup=False)
+            yield from self.checks_passed()
             yield Static("Support à débloquer", id="unblock-title", markup=False)
             yield Static(LOOKING, id="unblock-expected", markup=False)
             yield StatusLine(id="reader-status")

@@ -96,8 +96,7 @@ class TokenInsertScreen(ReaderStepScreen):
         yield self.progress_header()
         with Center(), Vertical(id="token-panel", classes="panel") as panel:
             panel.border_title = f"Support — dossier {self.flow.reference}"
-            yield Static("✓ Identité vérifiée, photo conforme.", markup=False)
-            yield Static("✓ Questions de révocation : réponses validées.", markup=False)
+            yield from self.checks_passed()
             yield Static("Personnalisation du support", id="token-title", markup=False)
             yield StatusLine(id="reader-status")
             yield Static(id="token-detail", markup=False)

@@ -108,8 +108,7 @@ class UnblockProgressScreen(AppointmentScreen):
         yield self.progress_header()
         with Center(), Vertical(id="unblock-panel", classes="panel") as panel:
             panel.border_title = f"Déblocage du code PIN — dossier {self.flow.reference}"
-            yield Static("✓ Identité vérifiée, photo conforme.", markup=False)
-            yield Static("✓ Questions de révocation : réponses validées.", markup=False)
+            yield from self.checks_passed()
             yield Static("✓ Nouveau code PIN choisi par le titulaire.", markup=False)
             yield Static(f"Support n° {self.run.serial}", id="unblock-title", markup=False)
             yield StatusLine(id="unblock-status")
