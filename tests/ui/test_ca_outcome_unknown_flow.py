@@ -20,11 +20,10 @@ from kiosk.ui.widgets.step_progress import RowState
 from tests.ui.app_env import run_async, settle, status_text
 from tests.ui.token_env import (
     FAKE_SERIALS,
-    choose_pin,
     fake_token_app,
     shows,
+    start_run,
     step_rows,
-    to_pin_screen,
     to_token_step,
     until,
 )
@@ -63,10 +62,7 @@ async def test_an_answer_lost_is_said_and_f5_goes_on_with_a_new_key(
     monkeypatch.setattr(devices.ca, "issue", signs_then_loses_the_answer)
     async with app.run_test(size=(80, 24)) as pilot:
         await to_token_step(pilot, desk)
-        await to_pin_screen(pilot)
-        await choose_pin(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await start_run(pilot)
         await until(pilot, lambda: step_rows(pilot)[Step.ISSUE] is RowState.FAILED, "CA lost")
         status = status_text(app.screen, "#progress-status")
 

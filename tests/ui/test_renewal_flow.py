@@ -52,14 +52,13 @@ from tests.ui.renewal_env import (
 from tests.ui.sample_data import FIXED_CODES, REF_CONVOKED, REF_DELIVERED, SITE
 from tests.ui.token_env import (
     FAKE_SERIALS,
-    choose_pin,
     fake_token_app,
     no_pin_anywhere,
     said,
     shows,
     softhsm_app,
+    start_run,
     to_personalised,
-    to_pin_screen,
     to_receipt,
     to_token_step,
     until,
@@ -274,10 +273,7 @@ async def test_a_holders_token_refusing_the_back_offices_so_pin_asks_for_another
 
 async def to_personalised_or_failed(pilot: KioskPilot) -> None:
     """From a token that checked out to the end of the run, however it ends."""
-    await to_pin_screen(pilot)
-    await choose_pin(pilot)
-    await pilot.press("enter")  # « Rendez l'écran à l'agent »
-    await settle(pilot)
+    await start_run(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, PersonaliseProgressScreen)
     await until(pilot, lambda: not screen.busy, "the run is over")

@@ -28,6 +28,7 @@ from tests.ui.token_env import (
     choose_pin,
     fake_token_app,
     shows,
+    start_run,
     to_pin_screen,
     to_token_step,
     until,
@@ -100,10 +101,7 @@ async def _running(pilot: KioskPilot, desk: AppointmentDesk) -> None:
 
 async def _acceptance(pilot: KioskPilot, desk: AppointmentDesk) -> None:
     await _token_ready(pilot, desk)
-    await to_pin_screen(pilot)
-    await choose_pin(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
+    await start_run(pilot)
     await shows(pilot, "Support personnalisé et vérifié")
     await pilot.press("enter")
     await settle(pilot)

@@ -35,15 +35,14 @@ from tests.ui.token_env import (
     FAKE_SERIALS,
     HOLDER_PIN,
     agent_session,
-    choose_pin,
     fake_token_app,
     interrupt_at_key_generation,
     said,
     shows,
+    start_run,
     step_rows,
     take_up_interrupted,
     to_personalised,
-    to_pin_screen,
     to_receipt,
     to_token_step,
     until,
@@ -56,10 +55,7 @@ async def test_a_token_pulled_out_mid_run_is_taken_up_after_reinsertion(tmp_path
     devices.tokens.pull_at(TokenStep.GENERATE_KEY_PAIR)
     async with app.run_test(size=(80, 24)) as pilot:
         await to_token_step(pilot, desk)
-        await to_pin_screen(pilot)
-        await choose_pin(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await start_run(pilot)
         await shows(pilot, "Support retiré : rebranchez-le, puis F5 pour reprendre.")
         rows = step_rows(pilot)
         assert rows[Step.INITIALISE] is RowState.DONE
@@ -95,10 +91,7 @@ async def test_ending_after_a_failed_run_abandons_it(tmp_path: Path) -> None:
     devices.ca.fail_next()
     async with app.run_test(size=(80, 24)) as pilot:
         await to_token_step(pilot, desk)
-        await to_pin_screen(pilot)
-        await choose_pin(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await start_run(pilot)
         await until(pilot, lambda: step_rows(pilot)[Step.ISSUE] is RowState.FAILED, "CA failure")
         status = status_text(app.screen, "#progress-status")
         assert status.startswith("✗ Erreur : ") and "F5 : reprendre avec le même support" in status
@@ -241,8 +234,5 @@ async def test_a_wrong_so_pin_sends_the_agent_back_to_the_support_step(tmp_path:
 
 async def to_personalised_failure(pilot: KioskPilot) -> None:
     """From a token that checked out to a run that failed."""
-    await to_pin_screen(pilot)
-    await choose_pin(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
+    await start_run(pilot)
     await until(pilot, lambda: "✗ Erreur" in said(pilot.app), "the run's failure")

@@ -200,10 +200,7 @@ async def interrupt_at_key_generation(
     devices.tokens.pull_at(TokenStep.GENERATE_KEY_PAIR)
     async with app.run_test(size=(80, 24)) as pilot:
         await to_token_step(pilot, desk)
-        await to_pin_screen(pilot)
-        await choose_pin(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await start_run(pilot)
         await shows(pilot, "Support retiré : rebranchez-le, puis F5 pour reprendre.")
     devices.tokens.reinsert(FAKE_SERIALS[0])
 
@@ -240,12 +237,18 @@ def step_rows(pilot: KioskPilot) -> dict[Step, RowState]:
     return {step: view.row_state(step) for step in Step}
 
 
-async def to_personalised(pilot: KioskPilot, pin: str = HOLDER_PIN) -> None:
-    """From the Support step to the end of a successful run."""
+async def start_run(pilot: KioskPilot, pin: str = HOLDER_PIN) -> None:
+    """From the Support step: the PIN chosen, the screen back to the agent, where the
+    personalisation runs."""
     await to_pin_screen(pilot)
     await choose_pin(pilot, pin)
     await pilot.press("enter")  # « Rendez l'écran à l'agent »
     await settle(pilot)
+
+
+async def to_personalised(pilot: KioskPilot, pin: str = HOLDER_PIN) -> None:
+    """From the Support step to the end of a successful run."""
+    await start_run(pilot, pin)
     await shows(pilot, "Support personnalisé et vérifié")
 
 
