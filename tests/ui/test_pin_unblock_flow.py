@@ -53,10 +53,10 @@ from tests.ui.token_env import (
 from tests.ui.unblock_env import (
     NEW_PIN,
     SIGNED,
+    deliver_then_block,
     delivery_of,
     fake_unblock_app,
     find_delivered,
-    lock_pin,
     new_pin,
     open_unblock_step,
     through_checks,
@@ -103,15 +103,21 @@ async def back_to_agent(pilot: KioskPilot) -> None:
     await settle(pilot)
 
 
+async def holder_sets_new_pin(pilot: KioskPilot, pin: str = NEW_PIN) -> None:
+    """The delivered token read: the holder's screen, ``pin`` typed twice, the screen
+    back to the agent, where the unblock runs."""
+    await to_holder_pin(pilot)
+    await new_pin(pilot, pin)
+    await back_to_agent(pilot)
+
+
 @run_async
 async def test_a_blocked_pin_is_unblocked_for_a_holder_found_by_certificate_serial(
     tmp_path: Path,
 ) -> None:
     app, desk, devices = fake_unblock_app(tmp_path / "home")
     async with app.run_test(size=(100, 30)) as pilot:
-        await deliver_first(pilot, desk)
-        found = delivery_of(desk)
-        lock_pin(devices, found)
+        found = await deliver_then_block(pilot, desk, devices)
 
         await find_delivered(pilot, colon_serial(found.certificate_serial))
         assert isinstance(app.screen, DossierScreen)
@@ -126,9 +132,7 @@ async def test_a_blocked_pin_is_unblocked_for_a_holder_found_by_certificate_seri
         assert f"certificat n° {found.certificate_serial}" in said(app)
         await shows(pilot, "C'est le support remis pour ce dossier ; son code PIN est bloqué.")
         assert "▶ [Nouveau PIN]" in screen_text(app)
-        await to_holder_pin(pilot)
-        await new_pin(pilot)
-        await back_to_agent(pilot)
+        await holder_sets_new_pin(pilot)
 
         await until(pilot, lambda: isinstance(app.screen, DeskReceiptViewScreen), "attestation")
         shown = said(app)
@@ -213,10 +217,8 @@ async def test_another_token_is_refused_naming_the_one_delivered_and_refused_pin
 ) -> None:
     app, desk, devices = fake_unblock_app(tmp_path / "home")
     async with app.run_test(size=(80, 24)) as pilot:
-        await deliver_first(pilot, desk)
-        found = delivery_of(desk)
+        found = await deliver_then_block(pilot, desk, devices)
         assert found.token_serial == "FT-0001"
-        lock_pin(devices, found)
         devices.tokens.tokens[0].present = False  # the holder's token is not in the reader
 
         await to_unblock_step(pilot, REF_CONVOKED)
@@ -292,9 +294,7 @@ async def test_an_so_pin_the_token_refuses_is_final_and_f9_ends_with_the_dossier
         await deliver_first(pilot, desk)
         devices.tokens.tokens[0].so_pin = "plus-le-meme"  # the token was reset elsewhere
         await to_unblock_step(pilot)
-        await to_holder_pin(pilot)
-        await new_pin(pilot)
-        await back_to_agent(pilot)
+        await holder_sets_new_pin(pilot)
 
         assert isinstance(app.screen, UnblockProgressScreen)
         screen = app.screen
@@ -338,9 +338,7 @@ async def test_a_pin_the_service_refuses_sends_the_holder_back_to_choose_another
     async with app.run_test(size=(80, 24)) as pilot:
         await deliver_first(pilot, desk)
         await to_unblock_step(pilot)
-        await to_holder_pin(pilot)
-        await new_pin(pilot, "Premier-9c")
-        await back_to_agent(pilot)
+        await holder_sets_new_pin(pilot, "Premier-9c")
 
         await until(pilot, lambda: isinstance(app.screen, HolderCueScreen), "the cue")
         cue = app.screen
@@ -397,9 +395,7 @@ async def test_on_softhsm_the_kiosk_as_built_sets_the_new_pin_with_the_back_offi
         await to_unblock_step(pilot, found.certificate_serial)
         assert isinstance(app.screen, PinUnblockScreen)
         await shows(pilot, f"Insérez le support n° {found.token_serial}")
-        await to_holder_pin(pilot)  # the delivered token, beside SoftHSM's blank slot
-        await new_pin(pilot)
-        await back_to_agent(pilot)
+        await holder_sets_new_pin(pilot)  # the delivered token, beside SoftHSM's blank slot
         await until(pilot, lambda: isinstance(app.screen, DeskReceiptViewScreen), "attestation")
         screen = app.screen
         assert isinstance(screen, DeskReceiptViewScreen)

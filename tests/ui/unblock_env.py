@@ -31,7 +31,7 @@ from tests.ui.appointment_env import (
     passport,
     scan,
 )
-from tests.ui.journey_env import UNBLOCK_KEY
+from tests.ui.journey_env import UNBLOCK_KEY, deliver_first
 from tests.ui.sample_data import KIOSK_ID, NOW, REF_CONVOKED, REF_DELIVERED
 from tests.ui.token_env import HOLDER_PIN, FakeDevices, agent_session, escrow_key, fake_token_app
 
@@ -69,6 +69,17 @@ def lock_pin(devices: FakeDevices, found: Delivery) -> None:
             tokens.sign(found.token_serial, "pas-le-bon-code", found.key_id, SIGNED)
     with pytest.raises(PinLockedError):
         tokens.sign(found.token_serial, HOLDER_PIN, found.key_id, SIGNED)
+
+
+async def deliver_then_block(
+    pilot: KioskPilot, desk: AppointmentDesk, devices: FakeDevices
+) -> Delivery:
+    """The sample dossier delivered from the keyboard, then its token's PIN blocked by
+    wrong tries: the holder's delivery, as the unblock finds it."""
+    await deliver_first(pilot, desk)
+    found = delivery_of(desk)
+    lock_pin(devices, found)
+    return found
 
 
 async def find_delivered(pilot: KioskPilot, typed: str) -> None:
