@@ -358,21 +358,22 @@ async def test_a_pin_the_service_refuses_sends_the_holder_back_to_choose_another
     assert devices.tokens.sign(found.token_serial, NEW_PIN, found.key_id, SIGNED)
 
 
-def _label_of(softhsm: SoftHsm, serial: str) -> str:
-    """The label of the SoftHSM token ``serial`` (``pkcs11-tool`` finds tokens by label)."""
+def _slot_of(softhsm: SoftHsm, serial: str) -> str:
+    """The slot ID of the SoftHSM token ``serial``: other tests of the session deliver the
+    same dossier, so its label names several tokens; a serial names one."""
     slots = softhsm.run("pkcs11-tool", "--module", softhsm.module, "--list-token-slots")
-    label = ""
+    slot = ""
     for line in slots.splitlines():
         key, _, value = line.partition(":")
-        if key.strip() == "token label":
-            label = value.strip()
+        if line.startswith("Slot ") and "(" in key:
+            slot = key[key.index("(") + 1 : key.index(")")]
         elif key.strip() == "serial num" and value.strip() == serial:
-            return label
+            return slot
     raise AssertionError(f"token {serial} not listed:\n{slots}")
 
 
-def _logs_in(softhsm: SoftHsm, label: str, pin: str) -> bool:
-    command = ["pkcs11-tool", "--module", softhsm.module, "--token-label", label]
+def _logs_in(softhsm: SoftHsm, slot: str, pin: str) -> bool:
+    command = ["pkcs11-tool", "--module", softhsm.module, "--slot", slot]
     done = subprocess.run(
         [*command, "--login", "--pin", pin, "--list-objects"],
         env=softhsm.env(),
@@ -402,9 +403,9 @@ async def test_on_softhsm_the_kiosk_as_built_sets_the_new_pin_with_the_back_offi
         assert screen.pdf is not None and screen.pdf.read_bytes().startswith(b"%PDF-")
         no_pin_on_screen(pilot)
 
-    label = _label_of(softhsm, found.token_serial)
-    assert _logs_in(softhsm, label, NEW_PIN)
-    assert not _logs_in(softhsm, label, HOLDER_PIN)
+    slot = _slot_of(softhsm, found.token_serial)
+    assert _logs_in(softhsm, slot, NEW_PIN)
+    assert not _logs_in(softhsm, slot, HOLDER_PIN)
     assert ("pin.unblocked", "success") in desk.kinds()
 
 
