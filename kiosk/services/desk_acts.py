@@ -1,6 +1,6 @@
-"""What the desk acts on a delivered certificate (PIN unblock, revocation) share: the
-appointment's claim on the dossier, the certificate delivered, and the attestation sealed
-by the act's audit event."""
+"""What the desk acts on a delivered certificate (PIN unblock, revocation, renewal's
+supersession) share: the appointment's claim on the dossier, the certificate delivered,
+the attestation sealed by the act's audit event, and asking the CA to revoke."""
 
 from __future__ import annotations
 
@@ -10,11 +10,15 @@ from datetime import datetime
 
 from kiosk.domain.appointment_lease import LeaseEnd
 from kiosk.domain.audit import AuditDraft, AuditEvent, DetailValue, Outcome
-from kiosk.domain.certificate_revocation import RevocationReason, normalised_serial
-from kiosk.domain.desk_ports import DeskUnitOfWork
+from kiosk.domain.certificate_revocation import (
+    CertificateRevocation,
+    RevocationReason,
+    normalised_serial,
+)
+from kiosk.domain.desk_ports import DeskUnitOfWork, DeskUnitOfWorkFactory
 from kiosk.domain.desk_receipt import DeskAct, DeskReceipt, DeskReceiptCore, desk_receipt_digest
 from kiosk.domain.dossier_state import DossierState
-from kiosk.domain.errors import StateError
+from kiosk.domain.errors import KioskError, StateError
 from kiosk.domain.identity import CheckOutcome
 from kiosk.domain.model import Dossier
 from kiosk.domain.personalisation_journal import (
@@ -216,6 +220,42 @@ def confirm_revocation(
         )
     )
     return request
+
+
+def publish_revocation(
+    uow: DeskUnitOfWorkFactory,
+    authority: CertificateRevocation | None,
+    *,
+    agent: str,
+    dossier_ref: str,
+    serial: str,
+    reason: RevocationReason,
+    at: datetime,
+    certificate_der: bytes | None,
+    unreachable: str,
+) -> str | None:
+    """Ask the CA to revoke a revocation already decided; the French problem if it did not
+    (``unreachable`` without a CA), audited as ``ca.revoke`` either way. Never raises a
+    CA error: the confirmed request stays for the back office to publish."""
+    problem: str | None = unreachable
+    if authority is not None:
+        try:
+            authority.revoke(serial, reason, at, certificate_der=certificate_der)
+            problem = None
+        except KioskError as exc:
+            problem = exc.message
+    with uow() as tx:
+        tx.audit.append(
+            AuditDraft(
+                "ca.revoke",
+                Outcome.SUCCESS if problem is None else Outcome.FAILURE,
+                agent,
+                dossier_ref,
+                {"certificate_serial": serial, "reason": reason.value, "error": problem},
+            )
+        )
+        tx.commit()
+    return problem
 
 
 def _same_serial(a: str, b: str) -> bool:

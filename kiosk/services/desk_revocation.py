@@ -23,7 +23,6 @@ from datetime import datetime
 from pathlib import Path
 
 from kiosk.domain.appointment_lease import Purpose
-from kiosk.domain.audit import AuditDraft, Outcome
 from kiosk.domain.certificate_revocation import (
     CertificateRevocation,
     RevocationReason,
@@ -33,7 +32,7 @@ from kiosk.domain.certificate_revocation import (
 from kiosk.domain.desk_ports import DeskUnitOfWork, DeskUnitOfWorkFactory
 from kiosk.domain.desk_receipt import DeskAct, DeskReceipt, DeskReceiptRenderer
 from kiosk.domain.dossier_state import DossierState, transition
-from kiosk.domain.errors import KioskError, StateError, ValidationError
+from kiosk.domain.errors import StateError, ValidationError
 from kiosk.domain.ports import Clock
 from kiosk.domain.receipt import Printer
 from kiosk.domain.token_register import TokenState
@@ -43,6 +42,7 @@ from kiosk.services.desk_acts import (
     attestation,
     confirm_revocation,
     delivered_certificate,
+    publish_revocation,
     require_held,
     seal,
 )
@@ -140,7 +140,11 @@ class DeskRevocationService:
             return certificate, now
 
         certificate, decided_at = in_transaction(self._uow, decide)
-        problem = self._publish(appointment, certificate, reason, decided_at)
+        problem = publish_revocation(
+            self._uow, self._authority, agent=agent, dossier_ref=appointment.reference,
+            serial=certificate.serial, reason=reason, at=decided_at,
+            certificate_der=certificate.certificate_der, unreachable=NO_AUTHORITY,
+        )  # fmt: skip
 
         def done(uow: DeskUnitOfWork) -> DeskReceipt:
             now = self._clock.now()
@@ -165,37 +169,3 @@ class DeskRevocationService:
             certificate.serial, reason, problem is None, problem, receipt,
             paper.pdf, paper.print_job, paper.problems,
         )  # fmt: skip
-
-    def _publish(
-        self,
-        appointment: Appointment,
-        certificate: DeliveredCertificate,
-        reason: RevocationReason,
-        at: datetime,
-    ) -> str | None:
-        """Ask the CA to revoke; the French problem if it did not (audited either way)."""
-        problem: str | None = NO_AUTHORITY
-        if self._authority is not None:
-            try:
-                self._authority.revoke(
-                    certificate.serial, reason, at, certificate_der=certificate.certificate_der
-                )
-                problem = None
-            except KioskError as exc:
-                problem = exc.message
-        with self._uow() as uow:
-            uow.audit.append(
-                AuditDraft(
-                    "ca.revoke",
-                    Outcome.SUCCESS if problem is None else Outcome.FAILURE,
-                    appointment.session.login,
-                    appointment.reference,
-                    {
-                        "certificate_serial": certificate.serial,
-                        "reason": reason.value,
-                        "error": problem,
-                    },
-                )
-            )
-            uow.commit()
-        return problem

@@ -32,14 +32,18 @@ from kiosk.domain.audit import AuditDraft, Outcome
 from kiosk.domain.certificate_revocation import CertificateRevocation, RevocationReason
 from kiosk.domain.desk_ports import DeskUnitOfWork, DeskUnitOfWorkFactory
 from kiosk.domain.dossier_state import DossierState, transition
-from kiosk.domain.errors import ConfigError, KioskError, StateError
+from kiosk.domain.errors import ConfigError, StateError
 from kiosk.domain.ports import Clock
 from kiosk.domain.renewal import Renewal
 from kiosk.domain.so_pin_recovery import SoPinRecovery
 from kiosk.domain.token_register import TokenState
 from kiosk.services.appointment import Appointment
 from kiosk.services.auth import AgentSession
-from kiosk.services.desk_acts import DeliveredCertificate, confirm_revocation
+from kiosk.services.desk_acts import (
+    DeliveredCertificate,
+    confirm_revocation,
+    publish_revocation,
+)
 from kiosk.services.personalisation import (
     PersonalisationResult,
     PersonalisationService,
@@ -48,6 +52,7 @@ from kiosk.services.personalisation import (
 from kiosk.services.personalisation_steps import ProgressCallback
 from kiosk.services.transactions import in_transaction
 
+NO_AUTHORITY = "Aucune autorité de certification n'est joignable depuis ce kiosque."
 NO_BACK_OFFICE = (
     "Le service de déblocage du back-office n'est pas configuré : le support actuel ne peut "
     "pas être réutilisé. Prenez un support vierge."
@@ -186,7 +191,11 @@ class RenewalService:
         if decided is None:
             return None
         superseded, certificate_der = decided
-        problem = self._revoke_at_ca(session, superseded, certificate_der)
+        problem = publish_revocation(
+            self._uow, self._authority, agent=session.login, dossier_ref=superseded.renewed,
+            serial=superseded.certificate_serial, reason=RevocationReason.SUPERSEDED,
+            at=self._clock.now(), certificate_der=certificate_der, unreachable=NO_AUTHORITY,
+        )  # fmt: skip
         return Superseded(
             superseded.renewal, superseded.renewed, superseded.certificate_serial,
             problem is None, problem,
@@ -197,38 +206,6 @@ class RenewalService:
         service): ``supersede`` each."""
         with self._uow() as uow:
             return [link.reference for link in uow.lineage.unsuperseded()]
-
-    def _revoke_at_ca(
-        self, session: AgentSession, superseded: Superseded, certificate_der: bytes | None
-    ) -> str | None:
-        problem: str | None = "Aucune autorité de certification n'est joignable depuis ce kiosque."
-        if self._authority is not None:
-            try:
-                self._authority.revoke(
-                    superseded.certificate_serial,
-                    RevocationReason.SUPERSEDED,
-                    self._clock.now(),
-                    certificate_der=certificate_der,
-                )
-                problem = None
-            except KioskError as exc:
-                problem = exc.message
-        with self._uow() as uow:
-            uow.audit.append(
-                AuditDraft(
-                    "ca.revoke",
-                    Outcome.SUCCESS if problem is None else Outcome.FAILURE,
-                    session.login,
-                    superseded.renewed,
-                    {
-                        "certificate_serial": superseded.certificate_serial,
-                        "reason": RevocationReason.SUPERSEDED.value,
-                        "error": problem,
-                    },
-                )
-            )
-            uow.commit()
-        return problem
 
 
 def _renewal(uow: DeskUnitOfWork, reference: str) -> Renewal | None:
