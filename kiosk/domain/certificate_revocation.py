@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -93,6 +93,18 @@ class RevokedCertificate:
     serial_hex: str  # normalised: lowercase, no leading zeros
     reason: RevocationReason
     revoked_at: datetime  # aware, UTC
+
+
+def revocation_asked(
+    serial_hex: str, reason: RevocationReason, at: datetime, *, qualified: bool
+) -> RevokedCertificate:
+    """A revocation as a CA is asked for it, checked: a reason the certificate allows, a
+    serial in hex, a date with its time zone (kept in UTC to the second)."""
+    check_reason(reason, qualified=qualified)
+    serial = normalised_serial(serial_hex)
+    if at.tzinfo is None:
+        raise ValidationError("La date de révocation doit porter son fuseau horaire.")
+    return RevokedCertificate(serial, reason, at.astimezone(UTC).replace(microsecond=0))
 
 
 class CertificateRevocation(Protocol):

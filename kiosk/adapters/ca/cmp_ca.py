@@ -23,7 +23,7 @@ import hashlib
 import itertools
 import logging
 import tempfile
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from cryptography import x509
@@ -45,11 +45,10 @@ from kiosk.domain.ca_errors import (
 from kiosk.domain.certificate_revocation import (
     RevocationReason,
     RevokedCertificate,
-    check_reason,
-    normalised_serial,
+    revocation_asked,
 )
 from kiosk.domain.certificates import IssuedCertificate, IssueProfile, SubjectSpec
-from kiosk.domain.errors import ConfigError, NotFoundError, StorageError, ValidationError
+from kiosk.domain.errors import ConfigError, NotFoundError, StorageError
 
 _log = logging.getLogger(__name__)
 
@@ -202,19 +201,16 @@ class CmpCertificateAuthority:
         *,
         certificate_der: bytes | None = None,
     ) -> RevokedCertificate:
-        check_reason(reason, qualified=self._qualified)
-        serial = normalised_serial(serial_hex)
-        if at.tzinfo is None:
-            raise ValidationError("La date de révocation doit porter son fuseau horaire.")
-        der = certificate_der if certificate_der is not None else self._kept(serial)
-        check_issued_by(self._issuing, der, serial)
+        asked = revocation_asked(serial_hex, reason, at, qualified=self._qualified)
+        der = certificate_der if certificate_der is not None else self._kept(asked.serial_hex)
+        check_issued_by(self._issuing, der, asked.serial_hex)
         with tempfile.TemporaryDirectory(prefix="kiosk-cmp-") as work:
             try:
                 self._rr(x509.load_der_x509_certificate(der), reason, Path(work))
             except CaRejectedError as exc:
                 if "certRevoked" not in exc.failure_info:  # revoked before: nothing to do
                     raise
-        return RevokedCertificate(serial, reason, at.astimezone(UTC).replace(microsecond=0))
+        return asked
 
     def _rr(self, cert: x509.Certificate, reason: RevocationReason, work: Path) -> None:
         old = work / "revoked.pem"

@@ -31,8 +31,7 @@ from kiosk.adapters.token.x509_subject import subject_name
 from kiosk.domain.certificate_revocation import (
     RevocationReason,
     RevokedCertificate,
-    check_reason,
-    normalised_serial,
+    revocation_asked,
 )
 from kiosk.domain.certificates import IssuedCertificate, IssueProfile, SubjectSpec
 from kiosk.domain.errors import ConfigError, DeviceError, KioskError, ValidationError
@@ -214,16 +213,12 @@ class EmbeddedCA:
         *,
         certificate_der: bytes | None = None,
     ) -> RevokedCertificate:
-        check_reason(reason, qualified=self._qualified)
-        serial = normalised_serial(serial_hex)
+        asked = revocation_asked(serial_hex, reason, at, qualified=self._qualified)
         if certificate_der is not None:
-            revocation_list.check_issued_by(self._issuing, certificate_der, serial)
-        if at.tzinfo is None:
-            raise ValidationError("La date de révocation doit porter son fuseau horaire.")
+            revocation_list.check_issued_by(self._issuing, certificate_der, asked.serial_hex)
         if at > self._clock.now() + _CLOCK_SKEW:
             raise ValidationError("La date de révocation ne peut pas être dans le futur.")
         folder = self._revocation_folder()
-        asked = RevokedCertificate(serial, reason, at.astimezone(UTC).replace(microsecond=0))
         with revocation_list.locked(folder):
             entry = revocation_list.record_revocation(folder, asked)
             try:
