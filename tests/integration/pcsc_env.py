@@ -1,8 +1,11 @@
 """pcscd and the vsmartcard virtual reader for integration tests.
 
 ``pcscd`` (session scope) uses the daemon already running if its socket answers and shows
-the virtual readers; otherwise it starts ``pcscd --foreground --info`` (root), waits for
-its "daemon ready" line and stops it by pid at the end. ``virtual_card`` gives a
+the virtual readers; otherwise it starts pcscd as a daemon (root) and stops it by pid at the
+end. pcscd's "daemon ready" log line comes *before* it opens its socket (pcscdaemon.c,
+1.9.9), so a test that trusted it could meet "no service"; the forking parent, though, exits
+only once the child listens and its readers are up (the signal systemd's Type=forking uses),
+and its exit status says whether that worked. ``virtual_card`` gives a
 ``VirtualCard``: ``insert()`` starts vicc (the iso7816 card) against vpcd, ``remove()``
 stops it; both return only once pcscd itself sees the change, so a vicc that "ran" without
 reaching vpcd (it exits 0 then) fails loudly instead of passing silently.
@@ -16,7 +19,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import select
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -170,12 +175,52 @@ def _ms_left(deadline: float) -> int:
     return max(0, int((deadline - time.monotonic()) * 1000))
 
 
+PCSCD_PID_FILE = Path("/run/pcscd/pcscd.pid")
+
+
 @dataclass
 class PcscDaemon:
-    """The daemon the tests talk to; ``process`` is None when it was already running."""
+    """The daemon the tests talk to; ``pid`` is None when it was already running."""
 
-    process: subprocess.Popen[str] | None
-    output: OutputWatcher | None
+    pid: int | None
+
+
+def _start_daemon() -> int:
+    """Start pcscd, return once its socket answers; its pid."""
+    started = subprocess.run(
+        [str(_tool("pcscd")), "--info"],
+        capture_output=True,
+        text=True,
+        timeout=STARTUP_TIMEOUT,
+        check=False,
+    )
+    if started.returncode != 0:
+        pytest.fail(
+            f"pcscd did not start (exit {started.returncode}); "
+            f"run `pcscd --foreground --info` to see why.\n{started.stdout}{started.stderr}"
+        )
+    # pcscd overwrites the file's start without truncating it: read the first number only.
+    pid = int(PCSCD_PID_FILE.read_text().split("\n", 1)[0].strip("\0 "))
+    readers = _visible_readers()
+    if readers is None or reader_for_port(VPCD_PORT) not in readers:
+        _stop_daemon(pid)
+        pytest.fail(f"pcscd started but shows no virtual reader (readers: {readers})")
+    return pid
+
+
+def _stop_daemon(pid: int, timeout: float = STARTUP_TIMEOUT) -> None:
+    """SIGTERM, then wait for the exit on a pidfd (pcscd is not our child once it forked)."""
+    try:
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+        if not select.select([pidfd], [], [], timeout)[0]:
+            os.kill(pid, signal.SIGKILL)
+            select.select([pidfd], [], [], timeout)
+    finally:
+        os.close(pidfd)
 
 
 @pytest.fixture(scope="session")
@@ -186,25 +231,15 @@ def pcscd() -> Iterator[PcscDaemon]:
     if PCSCD_SOCKET.exists() and (readers := _visible_readers()) is not None:
         if reader_for_port(VPCD_PORT) not in readers:
             _give_up(f"a running pcscd shows no virtual reader (readers: {readers})")
-        yield PcscDaemon(None, None)
+        yield PcscDaemon(None)
         return
     if os.geteuid() != 0:
         _give_up("pcscd is not running and only root may start it")
-    process = subprocess.Popen(
-        [str(_tool("pcscd")), "--foreground", "--info"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output = OutputWatcher(process, "pcscd")
-    if not output.wait_for("daemon ready", STARTUP_TIMEOUT):
-        _stop(process)
-        pytest.fail(f"pcscd did not become ready:\n{output.tail()}")
+    pid = _start_daemon()
     try:
-        yield PcscDaemon(process, output)
+        yield PcscDaemon(pid)
     finally:
-        _stop(process)
-        output.join(STARTUP_TIMEOUT)
+        _stop_daemon(pid)
 
 
 class VirtualCard:
