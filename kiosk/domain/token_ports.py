@@ -66,6 +66,18 @@ class TokenInfo:
         return not self.initialized
 
 
+@dataclass(frozen=True)
+class DiscardedKeys:
+    """What ``discard_keys`` did: key pairs destroyed, and those the token would not destroy
+    (some cards forbid deleting a private key; their certificates are revoked anyway)."""
+
+    destroyed: int = 0
+    refused: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.destroyed or self.refused)
+
+
 class TokenPort(Protocol):
     def list_tokens(self) -> list[TokenInfo]:
         """Every token present, blank or not."""
@@ -89,6 +101,12 @@ class TokenPort(Protocol):
         self, serial: str, user_pin: str, algorithm: KeyAlgorithm, key_id: bytes
     ) -> bytes:
         """Generate a non-extractable signing key pair; returns its SubjectPublicKeyInfo DER."""
+        ...
+
+    def discard_keys(self, serial: str, user_pin: str, keep: bytes) -> DiscardedKeys:
+        """Destroy every key pair, and the holder certificate beside it, that is not under
+        ``keep``: the keys a resumed run leaves behind (issuance refused, lost or revoked)
+        are never handed over with the new one. CA certificates stay."""
         ...
 
     def build_csr(self, serial: str, user_pin: str, key_id: bytes, subject: SubjectSpec) -> bytes:

@@ -24,12 +24,12 @@ from kiosk.domain.personalisation_ports import (
     SoPinEscrow,
 )
 from kiosk.domain.ports import Clock
-from kiosk.domain.token_ports import PinLockedError, TokenInfo, TokenPort
+from kiosk.domain.token_ports import DiscardedKeys, PinLockedError, TokenInfo, TokenPort
 from kiosk.domain.token_register import SoPinEscrowRecord, TokenState
 from kiosk.services import revocations
 from kiosk.services.personalisation_start import PIN_LOCKED_NOTE, RunContext
 from kiosk.services.personalisation_steps import OnFailure, StepRunner
-from kiosk.services.token_register import change_state, keep_escrow
+from kiosk.services.token_register import change_state, discarded_keys_event, keep_escrow
 
 KEY_ID_BYTES = 16
 CHALLENGE_BYTES = 32
@@ -144,17 +144,31 @@ class Run:
     def _generate_key(self) -> None:
         key_id = self.attempt.key_id or secrets.token_bytes(KEY_ID_BYTES)
         algorithm = self.ctx.dossier.product.key_algorithm
+        tokens, serial = self.devices.tokens, self.attempt.token_serial
 
-        def generate() -> bytes:
-            return self.devices.tokens.generate_key_pair(
-                self.attempt.token_serial, self.user_pin, algorithm, key_id
+        def generate() -> tuple[bytes, DiscardedKeys]:
+            # A fresh run starts from an initialised (empty) token: only a resumed one can
+            # hold a key pair left behind, and this cleans it however often it is rerun.
+            discarded = (
+                tokens.discard_keys(serial, self.user_pin, key_id)
+                if self.plan.resume
+                else DiscardedKeys()
             )
+            return tokens.generate_key_pair(serial, self.user_pin, algorithm, key_id), discarded
+
+        def generated(
+            uow: PersonalisationUnitOfWork, attempt: Attempt, done: tuple[bytes, DiscardedKeys]
+        ) -> Attempt:
+            spki, discarded = done
+            if discarded:
+                uow.audit.append(discarded_keys_event(attempt, discarded))
+            return replace(attempt, public_key_der=spki)
 
         self.runner.run(
             Step.GENERATE_KEY,
             generate,
             prepare=lambda _uow, attempt: replace(attempt, key_id=key_id, public_key_der=None),
-            update=lambda _uow, attempt, spki: replace(attempt, public_key_der=spki),
+            update=generated,
         )
 
     def _build_csr(self) -> bytes:

@@ -9,12 +9,13 @@ from datetime import datetime
 
 from kiosk.domain.audit import AuditDraft, Outcome
 from kiosk.domain.errors import ValidationError
-from kiosk.domain.personalisation_journal import AttemptStatus
+from kiosk.domain.personalisation_journal import Attempt, AttemptStatus
 from kiosk.domain.personalisation_ports import (
     PersonalisationUnitOfWork,
     PersonalisationUnitOfWorkFactory,
 )
 from kiosk.domain.ports import Clock
+from kiosk.domain.token_ports import DiscardedKeys
 from kiosk.domain.token_register import SoPinEscrowRecord, TokenRecord, TokenState, transition
 from kiosk.services import revocations
 from kiosk.services.auth import AgentSession
@@ -103,3 +104,20 @@ class TokenRegisterService:
             record = change_state(uow, serial, state, now, session.login, note=note)
             uow.commit()
         return record
+
+
+def discarded_keys_event(attempt: Attempt, discarded: DiscardedKeys) -> AuditDraft:
+    """The key pairs a resumed run destroyed before making its new key (or that the token
+    would not destroy: then they stay, their certificates revoked)."""
+    return AuditDraft(
+        "token.keys_discarded",
+        Outcome.SUCCESS if not discarded.refused else Outcome.FAILURE,
+        attempt.agent,
+        attempt.dossier_ref,
+        {
+            "token": attempt.token_serial,
+            "attempt": attempt.id,
+            "destroyed": discarded.destroyed,
+            "refused": discarded.refused,
+        },
+    )

@@ -18,7 +18,8 @@ kiosk with neither: either way two certificates of one key may exist, one never 
 and nothing tells them apart by key. With a new key, every certificate of the first key
 is one the kiosk will never deliver, so revoking all of them is always right, and the
 certificate delivered (of the new key) can never be caught by that revocation. The cost:
-one more key generation, and the first key left unused on the token.
+one more key generation; the first key is destroyed on the token just before it
+(``TokenPort.discard_keys``), so the holder never carries it home.
 
 The embedded CA is called in process and always answers: it never raises this error.
 """

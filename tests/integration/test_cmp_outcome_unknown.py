@@ -252,6 +252,7 @@ def test_the_run_taken_up_makes_a_new_key_and_delivers_its_certificate_over_cmp(
     assert request.status is RevocationStatus.CONFIRMED
     assert request.public_key_sha256 == _key_sha256(first_key) != _key_sha256(second_key)
     assert len(uncertain) == 1
+    assert list(tokens.tokens[0].keys) == [refused.key_id]  # the first key, destroyed
 
 
 def _spki(cert_der: bytes) -> bytes:

@@ -13,7 +13,7 @@ import pytest
 from kiosk.adapters.db.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from kiosk.adapters.fakes.fake_ca import FakeCertificateAuthority
 from kiosk.adapters.fakes.fake_token import FakeTokenPort, TokenStep
-from kiosk.domain.audit import AuditDraft, AuditEvent
+from kiosk.domain.audit import AuditDraft, AuditEvent, Outcome
 from kiosk.domain.errors import DeviceError, IntegrityError, StorageError
 from kiosk.domain.personalisation_journal import AttemptStatus, Phase, RevocationStatus, Step
 from kiosk.domain.personalisation_ports import PersonalisationUnitOfWorkFactory
@@ -196,6 +196,28 @@ def test_a_crash_inside_the_ca_call_revokes_that_key_and_goes_on_with_a_new_one(
     assert by_key.status is RevocationStatus.CONFIRMED and by_key.certificate_serial is None
     assert by_key.public_key_sha256 == hashlib.sha256(attempt.public_key_der).hexdigest()
     assert_delivered_once(world)
+    # the holder goes home with the delivered key only: the first one is destroyed
+    assert list(fake_token(tokens).keys) == [result.key_id]
+    [discarded] = [e for e in world.audit() if e.event_type == "token.keys_discarded"]
+    assert (discarded.details["destroyed"], discarded.details["refused"]) == (1, 0)
+
+
+def test_a_token_that_will_not_destroy_the_first_key_still_delivers_and_says_so(
+    world: Desk, tokens: FakeTokenPort
+) -> None:
+    fake_token(tokens).keeps_keys = True
+    crashing = world.service(hook=_crash_at(Step.ISSUE, Phase.STARTED))
+    with pytest.raises(_Crash):
+        crashing.personalise(world.appointment(), SERIAL, USER_PIN)
+
+    result = world.personalise(SERIAL)
+
+    assert_delivered_once(world)
+    assert len(fake_token(tokens).keys) == 2 and result.key_id in fake_token(tokens).keys
+    [kept] = [e for e in world.audit() if e.event_type == "token.keys_discarded"]
+    assert kept.outcome is Outcome.FAILURE and kept.details["refused"] == 1
+    [by_key] = world.revocations()  # its certificates, if any, are revoked all the same
+    assert by_key.status is RevocationStatus.CONFIRMED
 
 
 # Fail closed ----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from kiosk.domain.certificates import IssuedCertificate
 from kiosk.domain.errors import DeviceError, ValidationError
 from kiosk.domain.model import KeyAlgorithm
 from kiosk.domain.token_ports import (
+    DiscardedKeys,
     PinIncorrectError,
     TokenInfo,
     TokenNotBlankError,
@@ -236,6 +237,29 @@ def test_writing_again_after_an_interruption_leaves_one_copy_of_each_certificate
     listing = softhsm.pkcs11_tool(done.token.label, "--list-objects", "--type", "cert")
     assert listing.count("Certificate Object") == 3
     assert token_adapter.read_certificate(done.token.serial, KEY_ID) == issued.cert_der
+
+
+def test_a_key_pair_left_behind_is_destroyed_with_its_certificate_and_the_chain_stays(
+    softhsm: SoftHsm, token_adapter: Pkcs11TokenAdapter, embedded_ca: EmbeddedCA
+) -> None:
+    done = _personalise(token_adapter, embedded_ca, KeyAlgorithm.EC_P256)
+    serial, new_key = done.token.serial, bytes.fromhex("4b02")
+    token_adapter.generate_key_pair(serial, USER_PIN, KeyAlgorithm.EC_P256, new_key)
+
+    discarded = token_adapter.discard_keys(serial, USER_PIN, keep=new_key)
+    again = token_adapter.discard_keys(serial, USER_PIN, keep=new_key)
+
+    assert discarded == DiscardedKeys(destroyed=1) and not again
+    # what OpenSC's tool sees: the kept pair, the CA chain, nothing of the first key
+    listing = softhsm.pkcs11_tool(done.token.label, "--login", "--pin", USER_PIN, "--list-objects")
+    objects = _objects(listing)
+    assert sorted((kind, key_id) for kind, key_id, _ in objects if key_id) == [
+        ("Private Key Object", new_key.hex()),
+        ("Public Key Object", new_key.hex()),
+    ]
+    assert sum(kind == "Certificate Object" for kind, _, _ in objects) == 2  # the chain
+    assert token_adapter.public_key(serial, KEY_ID) is None
+    assert token_adapter.sign(serial, USER_PIN, new_key, b"data")
 
 
 def test_a_key_id_already_on_the_token_is_refused(token_adapter: Pkcs11TokenAdapter) -> None:

@@ -20,6 +20,7 @@ from kiosk.domain.certificates import SubjectSpec
 from kiosk.domain.errors import DeviceError, ValidationError
 from kiosk.domain.model import KeyAlgorithm
 from kiosk.domain.token_ports import (
+    DiscardedKeys,
     PinIncorrectError,
     PinLockedError,
     TokenInfo,
@@ -33,6 +34,7 @@ class TokenStep(StrEnum):
 
     INITIALISE = "initialise"
     GENERATE_KEY_PAIR = "generate_key_pair"
+    DISCARD_KEYS = "discard_keys"  # before any key pair is destroyed
     BUILD_CSR = "build_csr"
     WRITE_CERTIFICATE = "write_certificate"  # before anything is written
     WRITE_CHAIN = "write_chain"  # holder certificate written, CA chain not yet
@@ -53,6 +55,7 @@ class FakeToken:
     keys: dict[bytes, TokenPrivateKey] = field(default_factory=dict, repr=False)
     certificates: dict[bytes, bytes] = field(default_factory=dict, repr=False)
     authority_certificates: list[bytes] = field(default_factory=list, repr=False)
+    keeps_keys: bool = False  # a card that refuses to destroy a key pair
 
     @property
     def locked(self) -> bool:
@@ -118,6 +121,17 @@ class FakeTokenPort:
             key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
         token.keys[key_id] = key
         return spki_der(key.public_key())
+
+    def discard_keys(self, serial: str, user_pin: str, keep: bytes) -> DiscardedKeys:
+        token = self._logged_in(serial, user_pin)
+        self._reach(TokenStep.DISCARD_KEYS, token)
+        others = [key_id for key_id in token.keys if key_id != keep]
+        if token.keeps_keys:
+            return DiscardedKeys(refused=len(others))
+        for key_id in others:
+            del token.keys[key_id]
+            token.certificates.pop(key_id, None)
+        return DiscardedKeys(destroyed=len(others))
 
     def build_csr(self, serial: str, user_pin: str, key_id: bytes, subject: SubjectSpec) -> bytes:
         token = self._logged_in(serial, user_pin)
