@@ -25,6 +25,7 @@ from kiosk.services.audit_proofs import AuditProofs
 from kiosk.services.audit_retention import PersonalDataRetention
 from kiosk.services.audit_review import AuditReview
 from kiosk.services.importer import DossierImporter
+from kiosk.services.revocation_backlog import RevocationBacklog
 
 
 def make_hasher(settings: Settings) -> Argon2Hasher:
@@ -126,6 +127,19 @@ class AdminServices:
     def audit_export(self) -> AuditExport:
         audit = self.audit_settings()
         return AuditExport(self.uow, self.audit_verifier(), audit.origin, OFFICES_TZ)
+
+    def revocation_backlog(self, *, with_authority: bool) -> RevocationBacklog:
+        """The back office's revocations; ``with_authority`` wires the configured CA (a
+        ``ConfigError`` saying what to fix if it cannot be)."""
+        clock = SystemClock()
+        if not with_authority:
+            return RevocationBacklog(self.uow, None, clock)
+        from kiosk.adapters.token.environment import use_softhsm_conf
+        from kiosk.bootstrap_ca import make_certificate_authority
+
+        use_softhsm_conf(self.settings.softhsm_conf)
+        authority = make_certificate_authority(self.settings, clock).revocation
+        return RevocationBacklog(self.uow, authority, clock)
 
     def personal_retention(self) -> PersonalDataRetention:
         months = self.audit_settings().personal_retention_months

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from kiosk.adapters.token.environment import write_softhsm_conf
 from kiosk.demo_desk import (
+    DECLINED,
     DESK_FIXTURE,
     RENEWAL,
     DeskDossier,
@@ -208,10 +209,11 @@ def init_demo(home: Path, force: bool = False) -> list[str]:
         made = admin.audit_checkpoints().make()
     desk += [DeskDossier(RENEWAL, record) for record in renewals(desk_records)]
     created = report.created + len(firsts) + later.created
+    delivered = sum(d.journey not in (DECLINED, RENEWAL) for d in desk)
     lines = [
         f"Dossier de démonstration prêt : {home}",
         f"Bureau servi : {settings.site} (kiosque {settings.kiosk_id}), "
-        f"{created} dossiers importés, dont {len(firsts)} remis sur support SoftHSM.",
+        f"{created} dossiers importés, dont {delivered} remis sur support SoftHSM.",
         "",
         "Comptes de démonstration (identifiant / mot de passe) :",
     ]
@@ -226,7 +228,7 @@ def init_demo(home: Path, force: bool = False) -> list[str]:
     ]
     to_try = [f"Numéros de retrait à essayer au bureau de {settings.site} aujourd'hui :"]
     to_try += numbers_to_try(records, today)
-    to_try += ["", *journeys_to_try(settings.site, desk_agent.login, desk, today)]
+    to_try += ["", *journeys_to_try(settings.site, desk_agent.login, desk, today, home)]
     save_lines_to_try(home, to_try)
     lines += ["", *to_try, "", "Lancez le kiosque : kiosk run"]
     return lines

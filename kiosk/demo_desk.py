@@ -1,6 +1,8 @@
 """The desk journeys of the demo home: Brest dossiers really delivered at ``kiosk demo
 init`` (a SoftHSM token, a certificate of the embedded CA), so that a PIN unblock, a
-revocation and a renewal can be tried in the TUI right away.
+revocation and a renewal can be tried in the TUI right away; and one declined by its
+holder once the certificate was issued, so that the back office has a revocation to
+publish (``kiosk revocations``).
 
 The deliveries go through the services the kiosk runs (``make_services``: login, lookup,
 appointment, identity, answers, personalisation, receipt), as the agent at the desk would;
@@ -14,6 +16,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from kiosk.config import Settings
@@ -21,12 +24,16 @@ from kiosk.domain.errors import KioskError
 from kiosk.domain.mrz_fields import check_digit
 from kiosk.domain.names import mrz_form
 from kiosk.domain.pin_policy import PinPolicy, pin_problem
+from kiosk.services.appointment_state import EndReason
 from kiosk.services.auth import AgentSession
 from kiosk.services.container import Services
 
 DESK_FIXTURE = "desk-journeys.json"
 JOURNEY = "demo_journey"  # the fixture's own key: which journey the dossier is there for
 PIN_UNBLOCK, REVOCATION, RENEWED, RENEWAL = "pin_unblock", "revocation", "renewed", "renewal"
+# Declined after issuance: the certificate is confirmed for revocation, the back office's.
+DECLINED = "declined"
+DECLINED_NOTE = "démonstration : le titulaire refuse la remise après l'émission"
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,10 @@ def _deliver(
     token = media.token_in(appointment, services.reader.readers()[0])
     pin = _holder_pin(date.fromisoformat(record["holder"]["birth_date"]))
     result = personalisation.personalise(appointment, token.serial, pin)
+    if record.get(JOURNEY) == DECLINED:  # as the desk's « Clore » does: abandon, then end
+        personalisation.abandon(appointment)
+        services.appointments.end(appointment, EndReason.HOLDER_DECLINES, DECLINED_NOTE)
+        return DeskDossier(DECLINED, record, result.certificate.serial_hex, result.token_serial)
     core = delivery.receipt_core(appointment, result)
     delivered = delivery.accept(appointment, result, pin, core)
     return DeskDossier(
@@ -129,8 +140,11 @@ def _deliver(
     )
 
 
-def journeys_to_try(site: str, login: str, desk: Sequence[DeskDossier], today: date) -> list[str]:
-    """The « À essayer » lines of the desk journeys, for the end of ``demo init``."""
+def journeys_to_try(
+    site: str, login: str, desk: Sequence[DeskDossier], today: date, home: Path | None = None
+) -> list[str]:
+    """The « À essayer » lines of the desk journeys, for the end of ``demo init``; ``home``
+    is named in the back office's commands."""
     by_journey = {d.journey: d for d in desk}
     lines = [f"À essayer au guichet de {site} (compte {login}) : les démarches après une remise."]
     lines.append("  À l'accueil, F6 « Titulaire équipé », la référence ou le n° de série, puis :")
@@ -162,6 +176,16 @@ def journeys_to_try(site: str, login: str, desk: Sequence[DeskDossier], today: d
         lines.append(f"    {_holder(found.record)} ({found.reference})")
         lines += [f"      {line}" for line in passport_mrz(found.record["holder"], today)]
         lines.append("      réponses : " + " / ".join(q["answer"] for q in asked))
+    declined = by_journey.get(DECLINED)
+    if declined is not None:
+        who = f"{declined.reference} ({_holder(declined.record)})"
+        lines.append(
+            f"  Au back-office, dans un terminal : {who} a refusé la remise après l'émission ;"
+        )
+        lines.append(f"  son certificat {declined.certificate_serial} est à révoquer :")
+        command = f"KIOSK_HOME={home} .venv/bin/kiosk revocations" if home else "kiosk revocations"
+        lines.append(f"    {command} list")
+        lines.append(f"    {command} publish")
     lines.append(
         "  La révocation et le renouvellement sont définitifs : "
         "« kiosk demo init --force » recommence."

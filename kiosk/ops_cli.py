@@ -5,11 +5,14 @@ kiosk backup DEST                 the home, with a consistent copy of the SQLite
 kiosk restore SRC [--force]       the home back from a backup (verified first)
 kiosk appointments list           appointments open on the kiosks sharing the database
 kiosk appointments release REF    free a dossier a vanished kiosk still holds (audited)
+kiosk revocations list            revocation requests still to act on (the back office's)
+kiosk revocations publish         ask the CA to revoke the confirmed ones (each audited)
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +20,10 @@ from pathlib import Path
 from kiosk.adapters.clock import SystemClock
 from kiosk.admin import admin_services
 from kiosk.config import load_settings
+from kiosk.domain.offices import OFFICES_TZ
+from kiosk.domain.personalisation_journal import RevocationRequest
 from kiosk.services.appointment import AppointmentService
+from kiosk.services.revocation_backlog import state_of
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -80,6 +86,47 @@ def cmd_appointments_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _request_line(request: RevocationRequest) -> str:
+    named = (
+        f"certificat {request.certificate_serial}"
+        if request.certificate_serial
+        else f"clé SHA-256 {request.public_key_sha256}"
+    )
+    since = request.requested_at.astimezone(OFFICES_TZ).strftime("%d/%m/%Y %H:%M")
+    return (
+        f"n° {request.id}  {request.dossier_ref}  {named}  (depuis le {since})\n"
+        f"    {state_of(request)}\n    motif : {request.reason}"
+    )
+
+
+def cmd_revocations_list(_args: argparse.Namespace) -> int:
+    with admin_services() as admin:
+        requests = admin.revocation_backlog(with_authority=False).open_requests()
+    if not requests:
+        _out("Aucune demande de révocation en cours.")
+    for request in requests:
+        _out(_request_line(request))
+    return 0
+
+
+def cmd_revocations_publish(_args: argparse.Namespace) -> int:
+    operator = f"système:{getpass.getuser()}"[:32]
+    with admin_services() as admin:
+        report = admin.revocation_backlog(with_authority=True).publish(operator)
+    for request in report.published:
+        _out(f"Révoqué par l'AC : {_request_line(request).splitlines()[0]}")
+    for request, problem in report.refused:
+        _out(f"Non révoqué : {_request_line(request).splitlines()[0]}\n    {problem}")
+    if not (report.published or report.refused or report.left):
+        _out("Aucune révocation à publier.")
+        return 0
+    _out(
+        f"{len(report.published)} révocation(s) publiée(s), {len(report.refused)} en échec, "
+        f"{len(report.left)} à traiter par le back-office (kiosk revocations list)."
+    )
+    return 1 if report.refused else 0
+
+
 def register(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     command: Callable[
@@ -104,3 +151,13 @@ def register(
         group, "release", "libère un dossier tenu par un kiosque disparu", cmd_appointments_release
     )
     release.add_argument("reference", metavar="DOSSIER")
+    revocations = commands.add_parser(
+        "revocations", help="demandes de révocation (back-office)"
+    ).add_subparsers(metavar="ACTION", required=True)
+    command(revocations, "list", "demandes de révocation encore à traiter", cmd_revocations_list)
+    command(
+        revocations,
+        "publish",
+        "demande à l'AC de révoquer les certificats confirmés (chaque demande est auditée)",
+        cmd_revocations_publish,
+    )

@@ -157,7 +157,17 @@ class RevocationRequest:
     certificate_der: bytes | None = field(default=None, repr=False)
     public_key_sha256: str | None = None
     decided_at: datetime | None = None
+    published_at: datetime | None = None  # when the CA accepted it
     id: int | None = None
+
+    @property
+    def to_publish(self) -> bool:
+        """Confirmed, for a certificate the kiosk can name, and the CA not yet told."""
+        return (
+            self.status is RevocationStatus.CONFIRMED
+            and self.certificate_serial is not None
+            and self.published_at is None
+        )
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,15 @@ class RevocationRequests(Protocol):
         """Confirm or withdraw a pending request."""
         ...
 
+    def open_requests(self) -> Sequence[RevocationRequest]:
+        """Every request still to act on, oldest first: pending, or confirmed and not yet
+        accepted by the CA."""
+        ...
+
+    def mark_published(self, request_id: int, at: datetime) -> None:
+        """The CA accepted the revocation of this confirmed request."""
+        ...
+
 
 class DeliveryRegister(Protocol):
     def add(self, delivery: Delivery) -> None:

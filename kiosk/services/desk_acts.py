@@ -184,7 +184,7 @@ def confirm_revocation(
     """A confirmed request (the back office must revoke) for the certificate ``serial`` of
     the dossier, audited as ``revocation.confirmed``; the one already confirmed, if any."""
     for existing in uow.revocations.for_dossier(dossier_ref):
-        same = existing.certificate_serial and _same_serial(existing.certificate_serial, serial)
+        same = existing.certificate_serial and same_serial(existing.certificate_serial, serial)
         if same and existing.status is RevocationStatus.CONFIRMED:
             return existing
     attempt = certificate.attempt if certificate else None
@@ -235,8 +235,9 @@ def publish_revocation(
     unreachable: str,
 ) -> str | None:
     """Ask the CA to revoke a revocation already decided; the French problem if it did not
-    (``unreachable`` without a CA), audited as ``ca.revoke`` either way. Never raises a
-    CA error: the confirmed request stays for the back office to publish."""
+    (``unreachable`` without a CA), audited as ``ca.revoke`` either way; accepted, the
+    confirmed request is marked published. Never raises a CA error: the confirmed request
+    stays for the back office (``kiosk revocations publish``)."""
     problem: str | None = unreachable
     if authority is not None:
         try:
@@ -245,6 +246,10 @@ def publish_revocation(
         except KioskError as exc:
             problem = exc.message
     with uow() as tx:
+        if problem is None:
+            for request in tx.revocations.for_dossier(dossier_ref):
+                if request.to_publish and same_serial(request.certificate_serial or "", serial):
+                    tx.revocations.mark_published(_id(request), at)
         tx.audit.append(
             AuditDraft(
                 "ca.revoke",
@@ -258,5 +263,10 @@ def publish_revocation(
     return problem
 
 
-def _same_serial(a: str, b: str) -> bool:
+def _id(request: RevocationRequest) -> int:
+    assert request.id is not None, "a stored request has an id"
+    return request.id
+
+
+def same_serial(a: str, b: str) -> bool:
     return a.lower().lstrip("0") == b.lower().lstrip("0")

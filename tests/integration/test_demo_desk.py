@@ -74,7 +74,8 @@ def printed(text: str) -> dict[str, Any]:
     unblock = re.search(r"Débloquer le PIN\s+(\S+).*\n\s+n° de série : (\S+)", block)
     revoke = re.search(r"Révoquer\s+(\S+).*\n\s+n° de série : (\S+)", block)
     renewal = re.search(r"Renouvellement\s+(\S+)", block)
-    assert unblock and revoke and renewal, block
+    declined = re.search(r"(CS-[\d-]+) \(.*\) a refusé la remise.*\n\s+son certificat (\S+)", block)
+    assert unblock and revoke and renewal and declined, block
     holders = {
         ref: {"mrz": [line1, line2], "answers": answers.split(" / ")}
         for ref, line1, line2, answers in re.findall(
@@ -88,6 +89,7 @@ def printed(text: str) -> dict[str, Any]:
         "pin_unblock": {"reference": unblock[1], "serial": unblock[2], **holders[unblock[1]]},
         "revocation": {"reference": revoke[1], "serial": revoke[2], **holders[revoke[1]]},
         "renewal": {"code": renewal[1], **holders[RENEWAL]},
+        "declined": {"reference": declined[1], "serial": declined[2]},
     }
 
 
@@ -179,3 +181,22 @@ def test_the_three_desk_journeys_run_on_a_fresh_demo_home_with_what_was_printed(
     assert done["renewal_token_was_blank"] and done["renewal"]["problems"] == []
     assert states[RENEWAL] == "delivered" and states["CS-2026-000995"] == "revoked"
     assert any(done["renewal"]["token"] == t.serial for t in tokens(demo))
+
+    # The back office, with the commands printed: only the declined delivery's certificate
+    # is left to revoke (the desk's revocation and the renewal's were published at once).
+    listed = demo.kiosk("revocations", "list")
+    published = demo.kiosk("revocations", "publish")
+    after = demo.kiosk("revocations", "list")
+
+    declined = to_try["declined"]
+    assert listed.code == 0 and listed.out.count("n° ") == 1, listed.out
+    assert declined["reference"] in listed.out and declined["serial"] in listed.out
+    assert "à publier : l'AC ne l'a pas encore révoqué" in listed.out
+    assert published.code == 0 and "1 révocation(s) publiée(s), 0 en échec" in published.out
+    assert after.out.strip() == "Aucune demande de révocation en cours."
+    crl = subprocess.run(
+        ["openssl", "crl", "-in", str(demo.home / "ca" / "crl.pem"), "-noout", "-text"],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    assert f"Serial Number: {declined['serial'].upper()}" in crl
+    assert "Cessation Of Operation" in crl

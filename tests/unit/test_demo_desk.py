@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from kiosk.demo_desk import (
+    DECLINED,
     PIN_UNBLOCK,
     RENEWAL,
     REVOCATION,
@@ -49,10 +50,10 @@ def test_each_printed_passport_passes_the_identity_check(
 
 def test_the_fixture_has_a_dossier_for_each_journey_and_imports_without_demo_keys() -> None:
     journeys = {r["demo_journey"]: r for r in RECORDS}
-    assert set(journeys) == {PIN_UNBLOCK, REVOCATION, "renewed", RENEWAL}
+    assert set(journeys) == {PIN_UNBLOCK, REVOCATION, "renewed", DECLINED, RENEWAL}
     assert [r["reference"] for r in renewals(RECORDS)] == [journeys[RENEWAL]["reference"]]
     assert journeys[RENEWAL]["renews"] == journeys["renewed"]["reference"]
-    assert len(first_deliveries(RECORDS)) == 3
+    assert len(first_deliveries(RECORDS)) == 4  # three delivered, one declined
     assert all("demo_journey" not in r for r in for_import(RECORDS))
 
 
@@ -63,7 +64,7 @@ def test_what_to_try_names_the_reference_serial_code_passport_and_answers() -> N
         for r in first_deliveries(RECORDS)
     ] + [DeskDossier(RENEWAL, r) for r in renewals(RECORDS)]
 
-    text = "\n".join(journeys_to_try("BREST", "camille", desk, today))
+    text = "\n".join(journeys_to_try("BREST", "camille", desk, today, Path("/srv/demo")))
 
     journeys = {r["demo_journey"]: r for r in RECORDS}
     for journey in (PIN_UNBLOCK, REVOCATION):
@@ -76,3 +77,7 @@ def test_what_to_try_names_the_reference_serial_code_passport_and_answers() -> N
         )
     renewed_answers = " / ".join(q["answer"] for q in journeys["renewed"]["questions"])
     assert f"réponses : {renewed_answers}" in text  # a renewal keeps the renewed answers
+    declined = journeys[DECLINED]["reference"]
+    assert f"{declined} (Gwenaëlle KERJEAN) a refusé la remise après l'émission" in text
+    assert f"son certificat serial-{declined} est à révoquer" in text
+    assert "KIOSK_HOME=/srv/demo .venv/bin/kiosk revocations publish" in text

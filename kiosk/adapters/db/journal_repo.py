@@ -230,6 +230,7 @@ def _request(row: Any) -> RevocationRequest:
         agent=row.agent,
         requested_at=row.requested_at,
         decided_at=row.decided_at,
+        published_at=row.published_at,
     )
 
 
@@ -253,6 +254,7 @@ class SqlRevocationRequests:
                 "agent": request.agent,
                 "requested_at": request.requested_at,
                 "decided_at": request.decided_at,
+                "published_at": request.published_at,
             },
         )
         (request_id,) = result.inserted_primary_key or (None,)
@@ -275,3 +277,22 @@ class SqlRevocationRequests:
         )
         if result.rowcount == 0:
             raise NotFoundError(f"Demande de révocation n° {request_id} introuvable ou close.")
+
+    def open_requests(self) -> Sequence[RevocationRequest]:
+        columns = revocation_requests.c
+        pending = columns.status == RevocationStatus.PENDING.value
+        unpublished = (columns.status == RevocationStatus.CONFIRMED.value) & (
+            columns.published_at.is_(None)
+        )
+        rows = self._tx.execute(
+            select(revocation_requests).where(pending | unpublished).order_by(columns.id)
+        )
+        return [_request(row) for row in rows]
+
+    def mark_published(self, request_id: int, at: datetime) -> None:
+        self._tx.execute(
+            update(revocation_requests)
+            .where(revocation_requests.c.id == request_id)
+            .where(revocation_requests.c.published_at.is_(None))
+            .values(published_at=at)
+        )

@@ -103,6 +103,8 @@ revocation_requests = Table(
     Column("agent", String(32), nullable=False),
     Column("requested_at", UtcDateTime, nullable=False),
     Column("decided_at", UtcDateTime, nullable=True),
+    # When the CA accepted the revocation (migration 0007); None: not yet told.
+    Column("published_at", UtcDateTime, nullable=True),
     Index(None, "dossier_ref"),
     Index(None, "status"),
 )

@@ -1,0 +1,98 @@
+"""The back office's revocations: the requests still to act on, and their publication to
+the certification authority.
+
+The kiosk records a revocation request wherever it learns that a certificate must not
+live: an attempt abandoned after issuance, a token found PIN-locked or failing the check,
+a desk revocation or a renewal whose CA did not answer, an issuance whose answer was lost.
+The desk itself asks the CA at once only for the acts the holder is there for (a
+revocation, a renewal's supersession); every other confirmed request waited, before this
+service, for someone to read the audit log.
+
+``publish`` asks the CA, through the port the desk uses, to revoke every confirmed request
+that names a certificate and was not accepted yet: one ``ca.revoke`` audit event each,
+marked published when the CA accepts. What it cannot do stays listed, said in words:
+a request naming only a key (an issuance whose answer was lost: the back office searches
+the CA's records for that key), a pending one (its appointment may still write the same
+certificate: withdrawn then, confirmed if abandoned), a CA refusal (its message kept).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kiosk.domain.certificate_revocation import CertificateRevocation, RevocationReason
+from kiosk.domain.desk_ports import DeskUnitOfWorkFactory
+from kiosk.domain.personalisation_journal import RevocationRequest, RevocationStatus
+from kiosk.domain.ports import Clock
+from kiosk.services.desk_acts import publish_revocation
+
+NO_AUTHORITY = "Aucune autorité de certification n'est configurée sur ce poste."
+# Requests the desk confirmed name their RFC 5280 reason last, e.g. "… [keyCompromise]".
+_REASON_TAG = re.compile(r"\[(\w+)\]$")
+# A certificate the kiosk issued and never handed over, or took back: no longer needed.
+UNDELIVERED = RevocationReason.CESSATION_OF_OPERATION
+
+
+def reason_of(request: RevocationRequest) -> RevocationReason:
+    """The RFC 5280 reason to give the CA for ``request``."""
+    tag = _REASON_TAG.search(request.reason)
+    if tag and tag.group(1) in {reason.value for reason in RevocationReason}:
+        return RevocationReason(tag.group(1))
+    return UNDELIVERED
+
+
+def state_of(request: RevocationRequest) -> str:
+    """What is left to do, in French."""
+    if request.status is RevocationStatus.PENDING:
+        return "en attente : le rendez-vous peut encore remettre ce certificat"
+    if request.certificate_serial is None:
+        return "à rechercher : tout certificat émis pour cette clé, à révoquer à l'AC"
+    return "à publier : l'AC ne l'a pas encore révoqué"
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    published: Sequence[RevocationRequest]
+    refused: Sequence[tuple[RevocationRequest, str]]  # with the CA's French message
+    left: Sequence[RevocationRequest]  # by key, or pending: not for the CA by serial
+
+
+class RevocationBacklog:
+    def __init__(
+        self,
+        uow: DeskUnitOfWorkFactory,
+        authority: CertificateRevocation | None,
+        clock: Clock,
+    ) -> None:
+        self._uow = uow
+        self._authority = authority
+        self._clock = clock
+
+    def open_requests(self) -> Sequence[RevocationRequest]:
+        """Pending, or confirmed and not yet accepted by the CA; oldest first."""
+        with self._uow() as uow:
+            return list(uow.revocations.open_requests())
+
+    def publish(self, operator: str) -> PublishReport:
+        """Ask the CA to revoke each confirmed request naming a certificate; see the module.
+        Each request is its own exchange with the CA: one refusal stops no other."""
+        published: list[RevocationRequest] = []
+        refused: list[tuple[RevocationRequest, str]] = []
+        left: list[RevocationRequest] = []
+        for request in self.open_requests():
+            if not request.to_publish or request.certificate_serial is None:
+                left.append(request)
+                continue
+            problem = publish_revocation(
+                self._uow, self._authority, agent=operator, dossier_ref=request.dossier_ref,
+                serial=request.certificate_serial, reason=reason_of(request),
+                at=request.decided_at or self._clock.now(),
+                certificate_der=request.certificate_der, unreachable=NO_AUTHORITY,
+            )  # fmt: skip
+            if problem is None:
+                published.append(request)
+            else:
+                refused.append((request, problem))
+        return PublishReport(published, refused, left)
