@@ -253,6 +253,7 @@ class KioskApp(GuardedApp):
             self.pop_top()
         if not same_agent:
             self._offers.look(session)
+            self._renewals.run(session)  # as at a login: this agent may finish them
 
     # Quitting
 

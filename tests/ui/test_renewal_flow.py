@@ -37,6 +37,8 @@ from tests.ui.app_env import (
     type_into,
 )
 from tests.ui.appointment_env import AppointmentDesk
+from tests.ui.desk_env import IdleClock
+from tests.ui.lock_env import idle_for, unlock
 from tests.ui.renewal_env import (
     OLD_SERIAL,
     REF_RENEWAL,
@@ -49,7 +51,14 @@ from tests.ui.renewal_env import (
     renewal_record,
     with_renewals,
 )
-from tests.ui.sample_data import FIXED_CODES, REF_CONVOKED, REF_DELIVERED, SITE
+from tests.ui.sample_data import (
+    AGENT_LOGIN,
+    AGENT_PASSWORD,
+    FIXED_CODES,
+    REF_CONVOKED,
+    REF_DELIVERED,
+    SITE,
+)
 from tests.ui.token_env import (
     FAKE_SERIALS,
     fake_token_app,
@@ -292,6 +301,30 @@ async def test_an_auditors_login_leaves_the_renewals_to_the_agents(tmp_path: Pat
 
     assert authority.revoked == []
     assert desk.dossier(REF_DELIVERED).state is DossierState.DELIVERED
+
+
+@run_async
+async def test_an_agent_taking_over_a_locked_auditors_desk_finishes_the_renewals(
+    tmp_path: Path,
+) -> None:
+    authority = RecordingAuthority()
+    app, desk, _ = renewal_app(tmp_path / "home", authority)
+    import_renewal(desk, renewal_record(REF_DELIVERED, serial=OLD_SERIAL, state="delivered"))
+    with admin_services(desk.desk.settings) as admin:
+        admin.agents().add("ines", "Inès Le Gall", Role.AUDITOR, SITE, "Audit-Brest-2026")
+    idle = IdleClock()
+    app.idle_clock = idle
+    async with app.run_test(size=(100, 30)) as pilot:
+        await log_in(pilot, "ines", "Audit-Brest-2026")
+        await idle_for(pilot, idle, 600)
+        await unlock(pilot, AGENT_LOGIN, AGENT_PASSWORD)
+        await until(pilot, lambda: isinstance(app.screen, LookupScreen), "the agent's home")
+        await settle(pilot)
+        status = status_text(app.screen, "#lookup-status")
+
+    assert authority.revoked == [(OLD_SERIAL, RevocationReason.SUPERSEDED)]
+    assert desk.dossier(REF_DELIVERED).state is DossierState.REVOKED
+    assert status == "✓ 1 certificat remplacé révoqué (renouvellement CS-2026-000140)."
 
 
 def test_the_receipts_notice_says_renewal_and_whether_the_replaced_certificate_is_revoked() -> None:
