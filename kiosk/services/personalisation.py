@@ -236,16 +236,19 @@ class PersonalisationService:
         appointment.ended = True
         return signature, event
 
-    def abandon(self, appointment: Appointment) -> None:
+    def abandon(self, appointment: Appointment) -> list[str]:
         """The appointment ends without a delivery (call it with ``AppointmentService.end``):
         the dossier's open attempt is closed and its certificate, if one was issued,
-        confirmed for revocation."""
+        confirmed for revocation. Returns the serials of those certificates."""
         session, dossier_ref = appointment.session, appointment.reference
         now = self._devices.clock.now()
+        revoked: list[str] = []
         with self._devices.uow() as uow:
             for attempt in uow.journal.attempts(dossier_ref):
                 if attempt.status.open:
                     personalisation_start.abandon(uow, attempt, ABANDONED, session.login, now)
+                    if attempt.certificate is not None:
+                        revoked.append(attempt.certificate.serial_hex)
                     uow.audit.append(
                         AuditDraft(
                             "personalisation.abandoned",
@@ -256,3 +259,4 @@ class PersonalisationService:
                         )
                     )
             uow.commit()
+        return revoked

@@ -8,6 +8,7 @@ step passed, so a screen cannot skip the identity check or the answers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -26,6 +27,9 @@ from kiosk.ui.widgets.status_line import Kind
 STILL_AVAILABLE = "Le dossier reste disponible pour un autre rendez-vous."
 STILL_DELIVERED = "Le dossier reste remis, son certificat en service."
 LOCKED = "Le dossier est verrouillé : un administrateur doit le déverrouiller."
+NOT_HANDED_OVER = (
+    " Le certificat n° {serial}, émis mais non remis, est transmis au back-office pour révocation."
+)
 UNEXPECTED = "Erreur inattendue : l'opération n'a pas abouti. Réessayez."
 
 
@@ -59,12 +63,21 @@ class AppointmentFlow:
         return f"Bonjour {name}," if name else "Bonjour,"
 
 
-def ended_notice(label: str, *, locked: bool = False, purpose: Purpose = Purpose.DELIVERY) -> str:
-    """What the lookup screen says once an appointment is over."""
+def ended_notice(
+    label: str,
+    *,
+    locked: bool = False,
+    purpose: Purpose = Purpose.DELIVERY,
+    revoked: Sequence[str] = (),
+) -> str:
+    """What the lookup screen says once an appointment is over; ``revoked``: the serials
+    of certificates issued in it that will not be handed over."""
     if locked:
         after = LOCKED
     else:
         after = STILL_AVAILABLE if purpose is Purpose.DELIVERY else STILL_DELIVERED
+    for serial in revoked:
+        after += NOT_HANDED_OVER.format(serial=serial)
     return f"Rendez-vous terminé : {label}. {after}"
 
 

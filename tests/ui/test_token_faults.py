@@ -113,6 +113,30 @@ async def test_ending_after_a_failed_run_abandons_it(tmp_path: Path) -> None:
 
 
 @run_async
+async def test_ending_after_issuance_says_the_certificate_goes_for_revocation(
+    tmp_path: Path,
+) -> None:
+    app, desk, devices = fake_token_app(tmp_path / "home")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_token_step(pilot, desk)
+        await to_personalised(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        assert isinstance(app.screen, EndAppointmentScreen)
+        await pilot.press("home", "down", "down", "down", "down", "enter")  # holder declines
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
+        notice = " ".join(status_text(app.screen, "#lookup-status").split())
+
+    [issued] = devices.ca.issued
+    serial = issued.serial_hex
+    assert "Rendez-vous terminé : Le titulaire renonce" in notice
+    assert f"Le certificat n° {serial}, émis mais non remis, est transmis au back-office" in notice
+    assert desk.last("appointment.end").details == {"reason": "holder_declines"}
+    assert desk.last("revocation.confirmed").details["certificate_serial"] == serial
+
+
+@run_async
 async def test_a_token_that_is_not_blank_is_erased_only_on_request(tmp_path: Path) -> None:
     used = FakeToken("FT-0009", label="ANCIEN", initialized=True, so_pin="SO-9-back-office")
     app, desk, devices = fake_token_app(tmp_path / "home")

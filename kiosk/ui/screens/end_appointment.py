@@ -123,11 +123,12 @@ class EndAppointmentScreen(ModalScreen[str | None]):
     @work(thread=True, exclusive=True, group="end-appointment", description="end-appointment")
     def _end(self, reason: EndReason, text: str) -> None:
         services, appointment = self._flow.services, self._flow.appointment
+        revoked: list[str] = []
         try:
             if self._abandon_run and services.personalisation is not None:
                 # First: if ending fails after this, the agent tries again; a certificate
                 # left live by an appointment ended without its abandon would be worse.
-                services.personalisation.abandon(appointment)
+                revoked = services.personalisation.abandon(appointment)
             services.appointments.end(appointment, reason, text)
         except KioskError as exc:
             self.post_message(self.Refused(exc.message))
@@ -136,7 +137,8 @@ class EndAppointmentScreen(ModalScreen[str | None]):
             self.post_message(self.Refused(UNEXPECTED))
         else:
             label = reason.label + (f" ({text.strip()})" if text.strip() else "")
-            self.post_message(self.Ended(ended_notice(label, purpose=appointment.purpose)))
+            notice = ended_notice(label, purpose=appointment.purpose, revoked=revoked)
+            self.post_message(self.Ended(notice))
 
     @on(Ended)
     def _ended(self, message: Ended) -> None:
