@@ -29,6 +29,13 @@ from kiosk.domain.identity import IdentityReport
 from kiosk.domain.mrz import MrzData
 from kiosk.services.appointment import EndReason
 from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow
+from kiosk.ui.identity_words import (
+    PASSED,
+    PHOTO_HINT,
+    PHOTO_REFUSED,
+    READING_HINT,
+    failed_summary,
+)
 from kiosk.ui.screens.appointment_screen import END_APPOINTMENT, AppointmentScreen
 from kiosk.ui.screens.confirm import ConfirmScreen
 from kiosk.ui.screens.holder_steps import hand_over_to_holder
@@ -40,20 +47,6 @@ from kiosk.ui.widgets.session_bar import SessionBar
 from kiosk.ui.widgets.status_line import Kind, StatusLine
 
 log = logging.getLogger(__name__)
-
-READING_HINT = "Scannez la MRZ de la pièce, ou saisissez-la (Entrée entre les lignes)."
-PHOTO_HINT = "Photo : comparez-la avec la personne présente. F6 : conforme ; F7 : non conforme."
-PASSED = "Contrôles du document conformes. Vérifiez maintenant la photo."
-PHOTO_REFUSED = "Photo non conforme : la pièce est refusée. F9 : terminer le rendez-vous."
-
-
-def failed_summary(report: IdentityReport) -> str:
-    count = len(report.failures)
-    checks = "1 contrôle non conforme" if count == 1 else f"{count} contrôles non conformes"
-    return (
-        f"Pièce refusée : {checks} (voir ci-dessous). F9 : terminer le rendez-vous "
-        "(motif proposé : Pièce d'identité refusée) ; F3 : relire la pièce ou une autre."
-    )
 
 
 class IdentityScreen(AppointmentScreen):
