@@ -39,6 +39,7 @@ from kiosk.services.personalisation import PersonalisationService
 from kiosk.services.pin_unblock import PinUnblockService
 from kiosk.services.renewal import RenewalService
 from kiosk.services.resumption import ResumptionService
+from kiosk.services.revocation_backlog import RevocationBacklog
 from kiosk.services.token_register import TokenRegisterService
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ def make_desk_journeys(
     clock: SystemClock,
     *,
     pin_policy: PinPolicy,
-) -> tuple[RenewalService, PinUnblockService | None, DeskRevocationService]:
+) -> tuple[RenewalService, PinUnblockService | None, DeskRevocationService, RevocationBacklog]:
     """Renewal, PIN unblock and revocation at the desk. The embedded CA revokes and
     publishes its CRL; the SO PIN comes from the back office's key when one is
     configured (demo: the key ``kiosk demo init`` put beside the home). The new PIN of
@@ -148,7 +149,7 @@ def make_desk_journeys(
         uow, authority, clock, settings.kiosk_id,
         renderer=renderer, printer=printer, receipts_dir=folder,
     )  # fmt: skip
-    return renewals, unblock, revocation
+    return renewals, unblock, revocation, RevocationBacklog(uow, authority, clock)
 
 
 def make_media(settings: Settings, uow: SqlUnitOfWorkFactory) -> MediumService:
@@ -201,10 +202,11 @@ def make_services(settings: Settings) -> Services:
     renewals: RenewalService | None = None
     pin_unblock: PinUnblockService | None = None
     desk_revocation: DeskRevocationService | None = None
+    revocations: RevocationBacklog | None = None
     pin_policy = settings.pin.policy()  # one policy: the delivery's PIN and the unblock's
     try:
         personalisation = make_personalisation(settings, uow, clock)
-        renewals, pin_unblock, desk_revocation = make_desk_journeys(
+        renewals, pin_unblock, desk_revocation, revocations = make_desk_journeys(
             settings, uow, personalisation, clock, pin_policy=pin_policy
         )
         delivery = make_delivery(settings, uow, personalisation, clock, renewals)
@@ -214,7 +216,7 @@ def make_services(settings: Settings) -> Services:
         # is unavailable, and says why.
         pki_problem = exc.message
         personalisation, delivery, media = None, None, None
-        renewals, pin_unblock, desk_revocation = None, None, None
+        renewals, pin_unblock, desk_revocation, revocations = None, None, None, None
     appointments = AppointmentService(uow, clock)
     return Services(
         info=KioskInfo(
@@ -240,6 +242,7 @@ def make_services(settings: Settings) -> Services:
         renewals=renewals,
         pin_unblock=pin_unblock,
         desk_revocation=desk_revocation,
+        revocations=revocations,
         audit_browser=make_audit_browser(settings, uow),
         pin_policy=pin_policy,
         certificate_facts=CertificateFactsService(

@@ -126,7 +126,9 @@ def _deliver(
     token = media.token_in(appointment, services.reader.readers()[0])
     pin = _holder_pin(date.fromisoformat(record["holder"]["birth_date"]))
     result = personalisation.personalise(appointment, token.serial, pin)
-    if record.get(JOURNEY) == DECLINED:  # as the desk's « Clore » does: abandon, then end
+    if record.get(JOURNEY) == DECLINED:
+        # As the desk ends it (abandon, then end), but without asking the CA, as when it
+        # did not answer: the revocation is left for the back office to publish.
         personalisation.abandon(appointment)
         services.appointments.end(appointment, EndReason.HOLDER_DECLINES, DECLINED_NOTE)
         return DeskDossier(DECLINED, record, result.certificate.serial_hex, result.token_serial)
@@ -180,8 +182,9 @@ def journeys_to_try(
     if declined is not None:
         who = f"{declined.reference} ({_holder(declined.record)})"
         lines.append(
-            f"  Au back-office, dans un terminal : {who} a refusé la remise après l'émission ;"
+            f"  Au back-office, dans un terminal : {who} a refusé la remise après l'émission,"
         )
+        lines.append("  un jour où l'AC ne répondait pas ;")
         lines.append(f"  son certificat {declined.certificate_serial} est à révoquer :")
         command = f"KIOSK_HOME={home} .venv/bin/kiosk revocations" if home else "kiosk revocations"
         lines.append(f"    {command} list")

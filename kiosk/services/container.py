@@ -22,6 +22,7 @@ from kiosk.services.personalisation import PersonalisationService
 from kiosk.services.pin_unblock import PinUnblockService
 from kiosk.services.renewal import RenewalService
 from kiosk.services.resumption import ResumptionService
+from kiosk.services.revocation_backlog import RevocationBacklog
 from kiosk.services.token_register import TokenRegisterService
 
 
@@ -69,6 +70,9 @@ class Services:
     configured (``back_office_key``) or the token step cannot run."""
     desk_revocation: DeskRevocationService | None = None
     """Revocation at the desk; present when ``personalisation`` is."""
+    revocations: RevocationBacklog | None = None
+    """Publication to the CA of the revocations the desk decides (a certificate issued
+    and not handed over); present when ``personalisation`` is."""
     audit_browser: AuditBrowser | None = None
     """The auditor's desk (read only); None: an auditor is told it is unavailable."""
     pin_policy: PinPolicy = field(default_factory=PinPolicy)

@@ -70,18 +70,21 @@ class RevocationBacklog:
         self._authority = authority
         self._clock = clock
 
-    def open_requests(self) -> Sequence[RevocationRequest]:
-        """Pending, or confirmed and not yet accepted by the CA; oldest first."""
+    def open_requests(self, dossier_ref: str | None = None) -> Sequence[RevocationRequest]:
+        """Pending, or confirmed and not yet accepted by the CA (of one dossier, or all);
+        oldest first."""
         with self._uow() as uow:
-            return list(uow.revocations.open_requests())
+            found = uow.revocations.open_requests()
+        return [r for r in found if dossier_ref is None or r.dossier_ref == dossier_ref]
 
-    def publish(self, operator: str) -> PublishReport:
-        """Ask the CA to revoke each confirmed request naming a certificate; see the module.
-        Each request is its own exchange with the CA: one refusal stops no other."""
+    def publish(self, operator: str, dossier_ref: str | None = None) -> PublishReport:
+        """Ask the CA to revoke each confirmed request naming a certificate (of one dossier:
+        the desk, as an appointment ends; or all: the back office); see the module. Each
+        request is its own exchange with the CA: one refusal stops no other."""
         published: list[RevocationRequest] = []
         refused: list[tuple[RevocationRequest, str]] = []
         left: list[RevocationRequest] = []
-        for request in self.open_requests():
+        for request in self.open_requests(dossier_ref):
             if not request.to_publish or request.certificate_serial is None:
                 left.append(request)
                 continue

@@ -27,6 +27,7 @@ from kiosk.ui.widgets.status_line import Kind
 STILL_AVAILABLE = "Le dossier reste disponible pour un autre rendez-vous."
 STILL_DELIVERED = "Le dossier reste remis, son certificat en service."
 LOCKED = "Le dossier est verrouillé : un administrateur doit le déverrouiller."
+REVOKED_NOW = " Le certificat n° {serial}, émis mais non remis, est révoqué."
 NOT_HANDED_OVER = (
     " Le certificat n° {serial}, émis mais non remis, est transmis au back-office pour révocation."
 )
@@ -69,15 +70,17 @@ def ended_notice(
     locked: bool = False,
     purpose: Purpose = Purpose.DELIVERY,
     revoked: Sequence[str] = (),
+    to_revoke: Sequence[str] = (),
 ) -> str:
-    """What the lookup screen says once an appointment is over; ``revoked``: the serials
-    of certificates issued in it that will not be handed over."""
+    """What the lookup screen says once an appointment is over. Certificates issued in it
+    and never handed over: ``revoked`` by the CA at once, or ``to_revoke`` by the back
+    office (the CA did not take it)."""
     if locked:
         after = LOCKED
     else:
         after = STILL_AVAILABLE if purpose is Purpose.DELIVERY else STILL_DELIVERED
-    for serial in revoked:
-        after += NOT_HANDED_OVER.format(serial=serial)
+    after += "".join(REVOKED_NOW.format(serial=serial) for serial in revoked)
+    after += "".join(NOT_HANDED_OVER.format(serial=serial) for serial in to_revoke)
     return f"Rendez-vous terminé : {label}. {after}"
 
 

@@ -74,7 +74,9 @@ def printed(text: str) -> dict[str, Any]:
     unblock = re.search(r"Débloquer le PIN\s+(\S+).*\n\s+n° de série : (\S+)", block)
     revoke = re.search(r"Révoquer\s+(\S+).*\n\s+n° de série : (\S+)", block)
     renewal = re.search(r"Renouvellement\s+(\S+)", block)
-    declined = re.search(r"(CS-[\d-]+) \(.*\) a refusé la remise.*\n\s+son certificat (\S+)", block)
+    declined = re.search(
+        r"(CS-[\d-]+) \(.*\) a refusé la remise(?:.*\n)+?\s+son certificat (\S+)", block
+    )
     assert unblock and revoke and renewal and declined, block
     holders = {
         ref: {"mrz": [line1, line2], "answers": answers.split(" / ")}

@@ -11,9 +11,11 @@ from pathlib import Path
 from kiosk.adapters.fakes.fake_token import FakeToken, TokenStep
 from kiosk.adapters.fakes.memory import FixedClock
 from kiosk.adapters.reader.simulated_reader import SimulatedReader
+from kiosk.domain.certificate_revocation import RevocationReason
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.personalisation_journal import Step
 from kiosk.domain.token_register import TokenState
+from kiosk.services.revocation_backlog import RevocationBacklog
 from kiosk.services.token_register import TokenRegisterService
 from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.end_appointment import EndAppointmentScreen
@@ -29,6 +31,8 @@ from tests.ui.app_env import (
     status_text,
     type_into,
 )
+from tests.ui.appointment_env import AppointmentDesk
+from tests.ui.renewal_env import RecordingAuthority
 from tests.ui.sample_data import NOW
 from tests.ui.token_env import (
     DELIVERED,
@@ -112,21 +116,44 @@ async def test_ending_after_a_failed_run_abandons_it(tmp_path: Path) -> None:
     assert desk.dossier().state is DossierState.REFUSED
 
 
+async def _declined_after_issuance(pilot: KioskPilot, desk: AppointmentDesk) -> str:
+    """A run to its end, then F9 « Le titulaire renonce »: the home's notice."""
+    await to_token_step(pilot, desk)
+    await to_personalised(pilot)
+    await pilot.press("f9")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, EndAppointmentScreen)
+    await pilot.press("home", "down", "down", "down", "down", "enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, LookupScreen)
+    return " ".join(status_text(pilot.app.screen, "#lookup-status").split())
+
+
+@run_async
+async def test_a_certificate_issued_and_declined_is_revoked_by_the_ca_at_once(
+    tmp_path: Path,
+) -> None:
+    app, desk, devices = fake_token_app(tmp_path / "home")
+    authority = RecordingAuthority()
+    backlog = RevocationBacklog(desk.uow, authority, FixedClock(NOW))
+    app.services = replace(app.services, revocations=backlog)
+    async with app.run_test(size=(100, 30)) as pilot:
+        notice = await _declined_after_issuance(pilot, desk)
+
+    [issued] = devices.ca.issued
+    assert f"Le certificat n° {issued.serial_hex}, émis mais non remis, est révoqué." in notice
+    assert authority.revoked == [(issued.serial_hex, RevocationReason.CESSATION_OF_OPERATION)]
+    assert desk.last("ca.revoke").outcome.value == "success"
+    assert backlog.open_requests() == []
+
+
 @run_async
 async def test_ending_after_issuance_says_the_certificate_goes_for_revocation(
     tmp_path: Path,
 ) -> None:
-    app, desk, devices = fake_token_app(tmp_path / "home")
+    app, desk, devices = fake_token_app(tmp_path / "home")  # no CA to revoke with
     async with app.run_test(size=(100, 30)) as pilot:
-        await to_token_step(pilot, desk)
-        await to_personalised(pilot)
-        await pilot.press("f9")
-        await settle(pilot)
-        assert isinstance(app.screen, EndAppointmentScreen)
-        await pilot.press("home", "down", "down", "down", "down", "enter")  # holder declines
-        await settle(pilot)
-        assert isinstance(app.screen, LookupScreen)
-        notice = " ".join(status_text(app.screen, "#lookup-status").split())
+        notice = await _declined_after_issuance(pilot, desk)
 
     [issued] = devices.ca.issued
     serial = issued.serial_hex

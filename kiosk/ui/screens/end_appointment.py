@@ -137,8 +137,27 @@ class EndAppointmentScreen(ModalScreen[str | None]):
             self.post_message(self.Refused(UNEXPECTED))
         else:
             label = reason.label + (f" ({text.strip()})" if text.strip() else "")
-            notice = ended_notice(label, purpose=appointment.purpose, revoked=revoked)
+            published = self._publish(revoked)
+            notice = ended_notice(
+                label,
+                purpose=appointment.purpose,
+                revoked=[s for s in revoked if s in published],
+                to_revoke=[s for s in revoked if s not in published],
+            )
             self.post_message(self.Ended(notice))
+
+    def _publish(self, serials: list[str]) -> set[str]:
+        """Ask the CA at once to revoke the certificates the appointment leaves behind;
+        those it accepted. Never fails the end: the back office publishes the rest."""
+        backlog, flow = self._flow.services.revocations, self._flow
+        if not serials or backlog is None:
+            return set()
+        try:
+            report = backlog.publish(flow.session.login, flow.reference)
+        except Exception:
+            log.exception("the revocation of a certificate not handed over was not published")
+            return set()
+        return {r.certificate_serial for r in report.published if r.certificate_serial}
 
     @on(Ended)
     def _ended(self, message: Ended) -> None:
