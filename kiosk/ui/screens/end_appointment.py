@@ -137,27 +137,28 @@ class EndAppointmentScreen(ModalScreen[str | None]):
             self.post_message(self.Refused(UNEXPECTED))
         else:
             label = reason.label + (f" ({text.strip()})" if text.strip() else "")
-            published = self._publish(revoked)
+            published = self._publish() if self._abandon_run else []
             notice = ended_notice(
                 label,
                 purpose=appointment.purpose,
-                revoked=[s for s in revoked if s in published],
+                revoked=published,
                 to_revoke=[s for s in revoked if s not in published],
             )
             self.post_message(self.Ended(notice))
 
-    def _publish(self, serials: list[str]) -> set[str]:
-        """Ask the CA at once to revoke the certificates the appointment leaves behind;
+    def _publish(self) -> list[str]:
+        """Ask the CA at once to revoke the certificates of the dossier left behind (this
+        appointment's, or one an earlier step put aside: a token that failed its check);
         those it accepted. Never fails the end: the back office publishes the rest."""
         backlog, flow = self._flow.services.revocations, self._flow
-        if not serials or backlog is None:
-            return set()
+        if backlog is None:
+            return []
         try:
             report = backlog.publish(flow.session.login, flow.reference)
         except Exception:
             log.exception("the revocation of a certificate not handed over was not published")
-            return set()
-        return {r.certificate_serial for r in report.published if r.certificate_serial}
+            return []
+        return [r.certificate_serial for r in report.published if r.certificate_serial]
 
     @on(Ended)
     def _ended(self, message: Ended) -> None:
