@@ -122,7 +122,8 @@ def make_desk_journeys(
     from kiosk.demo_pki import back_office_folder
 
     pki = settings.pki_settings
-    authority = make_certificate_authority(settings, clock).revocation
+    wiring = make_certificate_authority(settings, clock)
+    authority = wiring.revocation
     key = pki.back_office_key
     demo_key = back_office_folder(settings.home) / "so-pin-escrow.key.pem"
     if key is None and demo_key.exists():
@@ -133,7 +134,10 @@ def make_desk_journeys(
             recovery = EscrowSoPinRecovery.from_file(key, uow)
         except KioskError:
             recovery = None  # PIN unblock unavailable; deliveries and revocations go on
-    renewals = RenewalService(uow, personalisation, clock, recovery=recovery, authority=authority)
+    renewals = RenewalService(
+        uow, personalisation, clock,
+        recovery=recovery, authority=authority, availability=wiring.availability,
+    )  # fmt: skip
     # The attestations are filed and printed as the delivery receipts are.
     renderer, folder = PdfDeskReceiptRenderer(), settings.receipts_dir
     queue = settings.devices.printer

@@ -19,11 +19,12 @@ from datetime import timedelta
 
 from kiosk.adapters.ca.cmp_ca import CmpCertificateAuthority
 from kiosk.adapters.ca.cmp_client import CmpEndpoint
+from kiosk.adapters.ca.cmp_probe import CmpAvailability
 from kiosk.adapters.ca.embedded_ca import EmbeddedCA
 from kiosk.config import Settings
 from kiosk.config_pki import CmpSettings, PkiSettings
 from kiosk.domain.certificate_revocation import CertificateRevocation
-from kiosk.domain.certificates import CertificateAuthority
+from kiosk.domain.certificates import CaAvailability, CertificateAuthority
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.ports import Clock
 
@@ -38,6 +39,9 @@ class AuthorityWiring:
     """DER roots for ``X509CertificateChecker``."""
     described: str
     """French, for ``kiosk doctor``: which CA, where."""
+    availability: CaAvailability | None = None
+    """Whether it answers now, asked before a step that cannot be undone; None: it is
+    called in process and always answers (the embedded CA)."""
 
 
 def make_certificate_authority(settings: Settings, clock: Clock) -> AuthorityWiring:
@@ -86,4 +90,5 @@ def _cmp(cmp: CmpSettings) -> AuthorityWiring:
     endpoint = cmp_endpoint(cmp)
     ca = CmpCertificateAuthority.from_endpoint(endpoint, issued_folder=cmp.issued_folder)
     where = f"{endpoint.server}, alias {endpoint.path}"
-    return AuthorityWiring(ca, ca, [ca.chain()[-1]], f"AC distante jointe en CMP ({where})")
+    described = f"AC distante jointe en CMP ({where})"
+    return AuthorityWiring(ca, ca, [ca.chain()[-1]], described, CmpAvailability(endpoint))

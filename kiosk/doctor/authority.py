@@ -10,14 +10,10 @@ other refusal still proves all that (some CAs do not serve general messages)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from kiosk.config import Settings
 from kiosk.doctor.findings import Finding, failed, passed
 
 TOPIC = "Autorité de certification"
-PROBE_MESSAGE_SECONDS = 5  # the doctor runs before each start: a silent CA must not hold it
-PROBE_TOTAL_SECONDS = 10
 _REFUSES_THE_KIOSK = frozenset(
     {"badMessageCheck", "wrongIntegrity", "signerNotTrusted", "notAuthorized", "wrongAuthority"}
 )
@@ -61,7 +57,7 @@ def check_ca(settings: Settings) -> Finding:
 
 
 def _cmp_server_answers(settings: Settings, described: str, days: int) -> Finding:
-    from kiosk.adapters.ca.cmp_client import OpensslCmpClient
+    from kiosk.adapters.ca.cmp_probe import GENERAL_MESSAGE, probe_client
     from kiosk.bootstrap_ca import cmp_endpoint
     from kiosk.domain.ca_errors import (
         NOTHING_WRITTEN,
@@ -71,17 +67,11 @@ def _cmp_server_answers(settings: Settings, described: str, days: int) -> Findin
         CaUnreachableError,
     )
 
-    endpoint = cmp_endpoint(settings.pki_settings.cmp)
-    client = OpensslCmpClient(
-        replace(
-            endpoint,
-            message_timeout=min(endpoint.message_timeout, PROBE_MESSAGE_SECONDS),
-            total_timeout=min(endpoint.total_timeout, PROBE_TOTAL_SECONDS),
-        )
-    )
+    # The doctor runs before each start: a silent CA must not hold it.
+    client = probe_client(cmp_endpoint(settings.pki_settings.cmp))
     answered = f"{described} : le serveur répond, AC émettrice valable encore {days} jours"
     try:
-        client.run(["-cmd", "genm"], CaOperation.PROBE)
+        client.run(GENERAL_MESSAGE, CaOperation.PROBE)
     except CaUnreachableError as exc:
         return failed(
             TOPIC,

@@ -127,3 +127,11 @@ class CertificateAuthority(Protocol):
     def chain(self) -> list[bytes]:
         """The CA certificates, DER, issuing CA first, then the root."""
         ...
+
+
+class CaAvailability(Protocol):
+    def unavailable(self) -> str | None:
+        """Why the CA would not answer a request now (French), or None when it answers.
+        Asks it something that issues and revokes nothing, briefly: used before a step
+        that cannot be undone (wiping the holder's token for a renewal)."""
+        ...

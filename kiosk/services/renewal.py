@@ -17,8 +17,11 @@ answers, token, acceptance), with three differences, all here:
    renewals delivered whose old certificate is still in service (a kiosk stopped in
    between), and ``supersede`` completes them.
 
-Reusing the token wipes the old key before the new certificate exists: if the renewal
-then fails for good, the old certificate stays unrevoked but has no key left anywhere.
+Reusing the token wipes the old key before the new certificate exists. So the CA is asked
+first whether it answers (``CaAvailability``: a CMP general message; the embedded CA
+always answers): while it does not, the token is left as it is, its certificate in
+service. A renewal that fails for good after the wipe (a token pulled for good, a CA
+that refuses) still leaves the old certificate unrevoked with no key left anywhere.
 """
 
 from __future__ import annotations
@@ -30,9 +33,10 @@ from datetime import datetime
 from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.audit import AuditDraft, Outcome
 from kiosk.domain.certificate_revocation import CertificateRevocation, RevocationReason
+from kiosk.domain.certificates import CaAvailability
 from kiosk.domain.desk_ports import DeskUnitOfWork, DeskUnitOfWorkFactory
 from kiosk.domain.dossier_state import DossierState, transition
-from kiosk.domain.errors import ConfigError, StateError
+from kiosk.domain.errors import ConfigError, DeviceError, StateError
 from kiosk.domain.ports import Clock
 from kiosk.domain.renewal import Renewal
 from kiosk.domain.so_pin_recovery import SoPinRecovery
@@ -53,6 +57,11 @@ from kiosk.services.personalisation_steps import ProgressCallback
 from kiosk.services.transactions import in_transaction
 
 NO_AUTHORITY = "Aucune autorité de certification n'est joignable depuis ce kiosque."
+CA_SILENT = (
+    "{problem} Le support actuel du titulaire n'a pas été effacé : il garde son certificat "
+    "en service. Recommencez quand l'autorité de certification répond, ou prenez un "
+    "support vierge."
+)
 NO_BACK_OFFICE = (
     "Le service de déblocage du back-office n'est pas configuré : le support actuel ne peut "
     "pas être réutilisé. Prenez un support vierge."
@@ -85,12 +94,14 @@ class RenewalService:
         *,
         recovery: SoPinRecovery | None = None,
         authority: CertificateRevocation | None = None,
+        availability: CaAvailability | None = None,
     ) -> None:
         self._uow = uow
         self._personalisation = personalisation
         self._clock = clock
         self._recovery = recovery
         self._authority = authority
+        self._availability = availability
 
     def renewal(self, reference: str) -> Renewal | None:
         """The renewal ``reference`` is, or None for a first delivery."""
@@ -139,17 +150,22 @@ class RenewalService:
         if self._recovery is None:
             raise ConfigError("back_office_key", NO_BACK_OFFICE)
         appointment.require_checks(Purpose.DELIVERY)  # before the back office is asked
+        # The wipe cannot be undone: with the CA silent, the holder would leave with an
+        # erased token and no new certificate. Ask it first (nothing issued).
+        silent = self._availability.unavailable() if self._availability else None
         with self._uow() as uow:
             uow.audit.append(
                 AuditDraft(
                     "renewal.token_reuse",
-                    Outcome.SUCCESS,
+                    Outcome.SUCCESS if silent is None else Outcome.REFUSED,
                     appointment.session.login,
                     appointment.reference,
-                    {"token": serial, "renews": reuse},
+                    {"token": serial, "renews": reuse, "ca_problem": silent},
                 )
             )
             uow.commit()
+        if silent is not None:
+            raise DeviceError(CA_SILENT.format(problem=silent))
         current_so_pin = self._recovery.recover_so_pin(serial, reuse)
         try:
             return self._personalisation.personalise(

@@ -14,12 +14,13 @@ from kiosk.adapters.ca.embedded_ca import EmbeddedCA
 from kiosk.adapters.fakes.fake_token import FakeTokenPort
 from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
 from kiosk.domain.dossier_state import DossierState
-from kiosk.domain.errors import StateError
+from kiosk.domain.errors import DeviceError, StateError
 from kiosk.domain.personalisation_journal import AttemptStatus, RevocationStatus
 from kiosk.domain.receipt import receipt_lines
 from kiosk.domain.renewal import RenewalLink
 from kiosk.domain.token_register import TokenState
 from kiosk.services.personalisation import TokenRefusedError
+from kiosk.services.renewal import RenewalService
 from tests.integration.crl_env import (
     ca_copy,
     crl_text,
@@ -155,6 +156,53 @@ def test_a_renewal_may_reuse_the_holders_token_when_the_product_allows_it(
     events = journeys.events(renewing.renewal)
     started = next(d for e, _, d in events if e == "personalisation.started")
     assert started["wipe"] is True
+
+
+class SilentCa:
+    """``CaAvailability`` of a CA that does not answer."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def unavailable(self) -> str | None:
+        self.asked += 1
+        return "L'autorité de certification ne répond pas : connexion impossible à ca:8080."
+
+
+def test_the_holders_token_is_not_wiped_while_the_ca_does_not_answer(
+    renewing: Renewing, token_adapter: Pkcs11TokenAdapter
+) -> None:
+    journeys, token = renewing.journeys, renewing.old_token
+    journeys.allow_token_reuse("SIGN-p256")
+    silent = SilentCa()
+    renewals = RenewalService(
+        journeys.world.db, journeys.world.service(), journeys.world.clock,
+        recovery=journeys.recovery, authority=journeys.authority, availability=silent,
+    )  # fmt: skip
+    appointment = journeys.checked(renewing.renewal)
+    with journeys.world.db() as uow:
+        old = uow.deliveries.get(renewing.previous)
+    assert old is not None
+
+    with pytest.raises(DeviceError) as refused:
+        renewals.personalise(appointment, token, USER_PIN)
+
+    assert silent.asked == 1
+    assert refused.value.message.startswith(
+        "L'autorité de certification ne répond pas : connexion impossible à ca:8080. "
+        "Le support actuel du titulaire n'a pas été effacé"
+    )
+    # the holder keeps a working token: the old key and certificate are where they were
+    assert token_adapter.public_key(token, old.key_id) is not None
+    assert token_adapter.read_certificate(token, old.key_id) == renewing.old_der
+    record = journeys.world.record(token)
+    assert record is not None and record.state is TokenState.DELIVERED
+    assert record.dossier_ref == renewing.previous
+    events = journeys.events(renewing.renewal)
+    [(outcome, details)] = [(o, d) for e, o, d in events if e == "renewal.token_reuse"]
+    assert outcome == "refused" and "ca:8080" in details["ca_problem"]
+    assert "personalisation.started" not in [e for e, _, _ in events]
+    assert journeys.world.dossier_state(renewing.previous) is DossierState.DELIVERED
 
 
 def test_the_holders_token_is_refused_when_the_product_does_not_allow_its_reuse(
