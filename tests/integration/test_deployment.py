@@ -15,7 +15,13 @@ pytestmark = pytest.mark.integration
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 DEPLOY = REPOSITORY / "deploy"
-UNITS = ("kiosk.service", "kiosk-backup.service", "kiosk-backup.timer")
+UNITS = (
+    "kiosk.service",
+    "kiosk-backup.service",
+    "kiosk-backup.timer",
+    "kiosk-revocations.service",
+    "kiosk-revocations.timer",
+)
 
 
 @pytest.fixture
