@@ -4,9 +4,10 @@ the certification authority.
 The kiosk records a revocation request wherever it learns that a certificate must not
 live: an attempt abandoned after issuance, a token found PIN-locked or failing the check,
 a desk revocation or a renewal whose CA did not answer, an issuance whose answer was lost.
-The desk itself asks the CA at once only for the acts the holder is there for (a
-revocation, a renewal's supersession); every other confirmed request waited, before this
-service, for someone to read the audit log.
+The desk asks the CA at once for the acts the holder is there for (a revocation, a
+renewal's supersession) and, as an appointment ends, for the certificates of its dossier
+left behind (``publish`` for one dossier); what the CA did not take then waits here for
+the back office (``kiosk revocations``, a timer in deployment).
 
 ``publish`` asks the CA, through the port the desk uses, to revoke every confirmed request
 that names a certificate and was not accepted yet: one ``ca.revoke`` audit event each,
