@@ -88,6 +88,16 @@ def normalised_serial(serial_hex: str) -> str:
     return compact
 
 
+def same_serial(a: str, b: str) -> bool:
+    """Whether two serials as recorded (any case, colons, leading zeros) are one; an
+    empty one matches nothing."""
+
+    def compact(serial: str) -> str:
+        return serial.strip().lower().replace(":", "").removeprefix("0x").lstrip("0")
+
+    return bool(a.strip() and b.strip()) and compact(a) == compact(b)
+
+
 @dataclass(frozen=True)
 class RevokedCertificate:
     serial_hex: str  # normalised: lowercase, no leading zeros

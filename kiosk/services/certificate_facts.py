@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from kiosk.domain.audit import Outcome
 from kiosk.domain.audit_ports import AuditQuery, AuditReader
-from kiosk.domain.certificate_revocation import RevocationReason
+from kiosk.domain.certificate_revocation import RevocationReason, same_serial
 from kiosk.domain.desk_ports import DeskUnitOfWork, DeskUnitOfWorkFactory
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.personalisation_journal import Delivery, RevocationRequest, RevocationStatus
@@ -138,7 +138,7 @@ class CertificateFactsService:
             event.outcome
             for event in page.events
             if event.dossier_ref == reference
-            and _same_serial(str(event.details.get("certificate_serial") or ""), serial)
+            and same_serial(str(event.details.get("certificate_serial") or ""), serial)
         ]
         if not outcomes:
             return None
@@ -151,7 +151,7 @@ def _confirmed_request(uow: DeskUnitOfWork, delivery: Delivery) -> RevocationReq
         for r in uow.revocations.for_dossier(delivery.dossier_ref)
         if r.status is RevocationStatus.CONFIRMED
         and r.certificate_serial
-        and _same_serial(r.certificate_serial, delivery.certificate_serial)
+        and same_serial(r.certificate_serial, delivery.certificate_serial)
     ]
     return confirmed[-1] if confirmed else None
 
@@ -164,10 +164,3 @@ def _reason(text: str) -> RevocationReason | None:
         return RevocationReason(found.group(1))
     except ValueError:
         return None
-
-
-def _same_serial(a: str, b: str) -> bool:
-    def norm(s: str) -> str:
-        return s.lower().replace(":", "").lstrip("0")
-
-    return bool(a) and norm(a) == norm(b)

@@ -14,6 +14,7 @@ from kiosk.domain.certificate_revocation import (
     CertificateRevocation,
     RevocationReason,
     normalised_serial,
+    same_serial,
 )
 from kiosk.domain.desk_ports import DeskUnitOfWork, DeskUnitOfWorkFactory
 from kiosk.domain.desk_receipt import DeskAct, DeskReceipt, DeskReceiptCore, desk_receipt_digest
@@ -266,7 +267,3 @@ def publish_revocation(
 def _id(request: RevocationRequest) -> int:
     assert request.id is not None, "a stored request has an id"
     return request.id
-
-
-def same_serial(a: str, b: str) -> bool:
-    return a.lower().lstrip("0") == b.lower().lstrip("0")

@@ -9,6 +9,7 @@ from kiosk.domain.certificate_revocation import (
     check_reason,
     normalised_serial,
     reasons_for,
+    same_serial,
 )
 from kiosk.domain.errors import ValidationError
 
@@ -47,3 +48,20 @@ def test_a_serial_is_kept_in_one_form(given: str, kept: str) -> None:
 def test_a_serial_that_is_not_one_is_refused(given: str) -> None:
     with pytest.raises(ValidationError, match="Numéro de série"):
         normalised_serial(given)
+
+
+@pytest.mark.parametrize(
+    ("recorded", "typed"),
+    [
+        ("00a1b2", "A1:B2"),  # the delivery keeps leading zeros; an agent types colons
+        ("40bff0", "0x40BFF0"),
+    ],
+)
+def test_one_serial_however_it_was_written(recorded: str, typed: str) -> None:
+    assert same_serial(recorded, typed) and same_serial(typed, recorded)
+
+
+def test_different_or_empty_serials_never_match() -> None:
+    assert not same_serial("a1b2", "a1b3")
+    assert not same_serial("", "")
+    assert not same_serial("00", "")
