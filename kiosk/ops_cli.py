@@ -7,6 +7,7 @@ kiosk appointments list           appointments open on the kiosks sharing the da
 kiosk appointments release REF    free a dossier a vanished kiosk still holds (audited)
 kiosk revocations list            revocation requests still to act on (the back office's)
 kiosk revocations publish         ask the CA to revoke the confirmed ones (each audited)
+kiosk revocations close N --note  a request the back office settled itself (audited)
 """
 
 from __future__ import annotations
@@ -127,6 +128,19 @@ def cmd_revocations_publish(_args: argparse.Namespace) -> int:
     return 1 if report.refused else 0
 
 
+def cmd_revocations_close(args: argparse.Namespace) -> int:
+    operator = f"système:{getpass.getuser()}"[:32]
+    with admin_services() as admin:
+        closed = admin.revocation_backlog(with_authority=False).close(
+            args.request, operator, args.note
+        )
+    _out(
+        f"Demande n° {closed.id} ({closed.dossier_ref}) close : {' '.join(args.note.split())}. "
+        "L'opération est inscrite au journal d'audit."
+    )
+    return 0
+
+
 def register(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     command: Callable[
@@ -161,3 +175,11 @@ def register(
         "demande à l'AC de révoquer les certificats confirmés (chaque demande est auditée)",
         cmd_revocations_publish,
     )
+    close = command(
+        revocations,
+        "close",
+        "clôt une demande traitée par le back-office lui-même (auditée)",
+        cmd_revocations_close,
+    )
+    close.add_argument("request", type=int, metavar="N", help="n° de la demande (list)")
+    close.add_argument("--note", required=True, metavar="TEXTE", help="ce qui a été fait")

@@ -15,6 +15,8 @@ marked published when the CA accepts. What it cannot do stays listed, said in wo
 a request naming only a key (an issuance whose answer was lost: the back office searches
 the CA's records for that key), a pending one (its appointment may still write the same
 certificate: withdrawn then, confirmed if abandoned), a CA refusal (its message kept).
+``close`` is the back office saying it settled a confirmed request itself (a key's
+certificates searched and revoked at the CA, or none found), with a note, audited.
 """
 
 from __future__ import annotations
@@ -23,13 +25,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kiosk.domain.audit import AuditDraft, Outcome
 from kiosk.domain.certificate_revocation import CertificateRevocation, RevocationReason
 from kiosk.domain.desk_ports import DeskUnitOfWorkFactory
+from kiosk.domain.errors import NotFoundError, ValidationError
 from kiosk.domain.personalisation_journal import RevocationRequest, RevocationStatus
 from kiosk.domain.ports import Clock
 from kiosk.services.desk_acts import publish_revocation
 
 NO_AUTHORITY = "Aucune autorité de certification n'est configurée sur ce poste."
+MAX_NOTE = 200
+NOTE_NEEDED = f"Dites en quelques mots ce qui a été fait ({MAX_NOTE} caractères au plus)."
 # Requests the desk confirmed name their RFC 5280 reason last, e.g. "… [keyCompromise]".
 _REASON_TAG = re.compile(r"\[(\w+)\]$")
 # A certificate the kiosk issued and never handed over, or took back: no longer needed.
@@ -77,6 +83,39 @@ class RevocationBacklog:
         with self._uow() as uow:
             found = uow.revocations.open_requests()
         return [r for r in found if dossier_ref is None or r.dossier_ref == dossier_ref]
+
+    def close(self, request_id: int, operator: str, note: str) -> RevocationRequest:
+        """The back office settled a confirmed request itself (it revoked at the CA every
+        certificate of the key, or found none; or it revoked the certificate by other
+        means): ``note`` says what, audited ``revocation.closed``; it leaves the list."""
+        note = " ".join(note.split())
+        if not 3 <= len(note) <= MAX_NOTE:
+            raise ValidationError(NOTE_NEEDED)
+        with self._uow() as uow:
+            found = next((r for r in uow.revocations.open_requests() if r.id == request_id), None)
+            if found is None or found.status is not RevocationStatus.CONFIRMED:
+                raise NotFoundError(
+                    f"Aucune demande de révocation confirmée n° {request_id} à clore "
+                    "(kiosk revocations list)."
+                )
+            now = self._clock.now()
+            uow.revocations.mark_published(request_id, now)
+            uow.audit.append(
+                AuditDraft(
+                    "revocation.closed",
+                    Outcome.SUCCESS,
+                    operator,
+                    found.dossier_ref,
+                    {
+                        "request": request_id,
+                        "certificate_serial": found.certificate_serial,
+                        "public_key_sha256": found.public_key_sha256,
+                        "note": note,
+                    },
+                )
+            )
+            uow.commit()
+        return found
 
     def publish(self, operator: str, dossier_ref: str | None = None) -> PublishReport:
         """Ask the CA to revoke each confirmed request naming a certificate (of one dossier:

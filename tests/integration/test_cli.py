@@ -109,6 +109,28 @@ def test_demo_init_builds_a_ready_home(home: Path, capsys: pytest.CaptureFixture
     assert all(d.office_code == "BREST" for d in today)
 
 
+def test_the_back_office_lists_and_closes_what_is_left_to_revoke(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    demo(capsys)  # one delivery declined after issuance, its revocation not published
+
+    listed = run(capsys, "revocations", "list")
+    wrong = run(capsys, "revocations", "close", "99", "--note", "révoqué à l'AC")
+    closed = run(capsys, "revocations", "close", "1", "--note", "révoqué à l'AC  par téléphone")
+    after = run(capsys, "revocations", "list")
+
+    assert listed[0] == 0 and listed[1].startswith("n° 1  CS-2026-000974  certificat ")
+    assert "à publier : l'AC ne l'a pas encore révoqué" in listed[1]
+    assert wrong[0] == 1 and "Aucune demande de révocation confirmée n° 99" in wrong[2]
+    assert closed == (
+        0,
+        "Demande n° 1 (CS-2026-000974) close : révoqué à l'AC par téléphone. "
+        "L'opération est inscrite au journal d'audit.\n",
+        "",
+    )
+    assert after[1].strip() == "Aucune demande de révocation en cours."
+
+
 def test_demo_init_twice_duplicates_nothing_and_force_recreates(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

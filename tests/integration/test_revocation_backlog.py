@@ -15,6 +15,7 @@ from kiosk.adapters.ca.embedded_ca import EmbeddedCA
 from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
 from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.certificate_revocation import RevocationReason
+from kiosk.domain.errors import NotFoundError, ValidationError
 from kiosk.domain.personalisation_journal import RevocationRequest, RevocationStatus
 from kiosk.services.appointment import EndReason
 from kiosk.services.revocation_backlog import NO_AUTHORITY, RevocationBacklog, state_of
@@ -138,3 +139,37 @@ def test_what_cannot_be_revoked_by_serial_or_was_refused_stays_listed(
     assert len(_backlog(journeys, None).open_requests()) == 2  # both still to act on
     failures = [(o, d["error"]) for e, o, d in journeys.events(REF) if e == "ca.revoke"]
     assert failures[-1] == ("failure", NO_AUTHORITY)
+
+
+def test_the_back_office_closes_a_key_it_searched_with_a_note_and_it_leaves_the_list(
+    journeys: Journeys,
+) -> None:
+    journeys.deliver(REF, SERIAL)
+    with journeys.world.db() as uow:
+        by_key = uow.revocations.add(
+            RevocationRequest(
+                dossier_ref=REF,
+                attempt_id=None,
+                reason="Émission sans réponse de l'autorité de certification",
+                status=RevocationStatus.CONFIRMED,
+                requested_at=datetime(2026, 11, 26, 9, 0, tzinfo=UTC),
+                agent="camille",
+                public_key_sha256="cd" * 32,
+            )
+        )
+        uow.commit()
+    assert by_key.id is not None
+    backlog = _backlog(journeys, None)
+
+    with pytest.raises(ValidationError, match="quelques mots"):
+        backlog.close(by_key.id, OPERATOR, "  ")
+    with pytest.raises(NotFoundError, match="n° 999"):
+        backlog.close(999, OPERATOR, "aucun certificat pour cette clé")
+    backlog.close(by_key.id, OPERATOR, "aucun   certificat pour cette clé à l'AC")
+
+    assert backlog.open_requests() == []
+    [(outcome, details)] = [(o, d) for e, o, d in journeys.events(REF) if e == "revocation.closed"]
+    assert outcome == "success" and details["public_key_sha256"] == "cd" * 32
+    assert details["note"] == "aucun certificat pour cette clé à l'AC"
+    with pytest.raises(NotFoundError):
+        backlog.close(by_key.id, OPERATOR, "deux fois")  # closed once
