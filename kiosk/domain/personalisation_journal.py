@@ -223,3 +223,9 @@ def token_label(dossier: Dossier) -> str:
     surname = _ascii_upper(dossier.holder.surname)[: max(room, 0)].rstrip(" -'")
     label = f"CCI {surname} {reference}" if surname else f"CCI {reference}"
     return label[:LABEL_MAX_BYTES].rstrip()
+
+
+def earlier_keys(entries: Sequence[JournalEntry], current: bytes) -> list[bytes]:
+    """The CKA_IDs an attempt's journal names besides ``current``: the keys it made before
+    (a run taken up under a new key destroys them, and nothing else on the token)."""
+    return list(dict.fromkeys(e.key_id for e in entries if e.key_id and e.key_id != current))

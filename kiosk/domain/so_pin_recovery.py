@@ -13,6 +13,11 @@ from typing import Protocol
 ESCROW_CONTEXT_PREFIX = "kiosk-so-pin/v1"
 
 
+def escrow_context(token_serial: str, dossier_ref: str) -> str:
+    """The context an SO PIN is escrowed under (``EscrowContext.parse`` reads it)."""
+    return f"{ESCROW_CONTEXT_PREFIX};token={token_serial};dossier={dossier_ref}"
+
+
 @dataclass(frozen=True)
 class EscrowContext:
     """What an escrow context names. ``token`` is empty when the token had no serial

@@ -11,6 +11,7 @@ token (take another token, or plug it back and start the step again).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -103,10 +104,12 @@ class TokenPort(Protocol):
         """Generate a non-extractable signing key pair; returns its SubjectPublicKeyInfo DER."""
         ...
 
-    def discard_keys(self, serial: str, user_pin: str, keep: bytes) -> DiscardedKeys:
-        """Destroy every key pair, and the holder certificate beside it, that is not under
-        ``keep``: the keys a resumed run leaves behind (issuance refused, lost or revoked)
-        are never handed over with the new one. CA certificates stay."""
+    def discard_keys(self, serial: str, user_pin: str, key_ids: Sequence[bytes]) -> DiscardedKeys:
+        """Destroy the key pairs under ``key_ids``, and the holder certificate beside each
+        (private key first); an id the token does not hold is skipped. Only what a run made
+        itself is named: the keys a resumed run leaves behind (issuance lost, or a
+        certificate to revoke) are never handed over with the new one, and nothing else on
+        the token (CA certificates, a card's own objects) is touched."""
         ...
 
     def build_csr(self, serial: str, user_pin: str, key_id: bytes, subject: SubjectSpec) -> bytes:

@@ -15,7 +15,13 @@ from datetime import datetime
 
 from kiosk.domain.certificates import CertificateAuthority, IssuedCertificate, IssueProfile
 from kiosk.domain.errors import DeviceError, IntegrityError
-from kiosk.domain.personalisation_journal import Attempt, AttemptStatus, Step, live_certificates
+from kiosk.domain.personalisation_journal import (
+    Attempt,
+    AttemptStatus,
+    Step,
+    earlier_keys,
+    live_certificates,
+)
 from kiosk.domain.personalisation_plan import Plan
 from kiosk.domain.personalisation_ports import (
     CertificateChecker,
@@ -24,6 +30,7 @@ from kiosk.domain.personalisation_ports import (
     SoPinEscrow,
 )
 from kiosk.domain.ports import Clock
+from kiosk.domain.so_pin_recovery import escrow_context
 from kiosk.domain.token_ports import DiscardedKeys, PinLockedError, TokenInfo, TokenPort
 from kiosk.domain.token_register import SoPinEscrowRecord, TokenState
 from kiosk.services import revocations
@@ -44,10 +51,6 @@ class CertificateVerificationError(IntegrityError):
 
 def new_so_pin(length: int) -> str:
     return "".join(secrets.choice(SO_PIN_ALPHABET) for _ in range(length))
-
-
-def escrow_context(serial: str, dossier_ref: str) -> str:
-    return f"kiosk-so-pin/v1;token={serial};dossier={dossier_ref}"
 
 
 @dataclass(frozen=True)
@@ -146,28 +149,32 @@ class Run:
         algorithm = self.ctx.dossier.product.key_algorithm
         tokens, serial = self.devices.tokens, self.attempt.token_serial
 
-        def generate() -> tuple[bytes, DiscardedKeys]:
+        stale: list[bytes] = []
+
+        def prepare(uow: PersonalisationUnitOfWork, attempt: Attempt) -> Attempt:
             # A fresh run starts from an initialised (empty) token: only a resumed one can
-            # hold a key pair left behind, and this cleans it however often it is rerun.
-            discarded = (
-                tokens.discard_keys(serial, self.user_pin, key_id)
-                if self.plan.resume
-                else DiscardedKeys()
-            )
-            return tokens.generate_key_pair(serial, self.user_pin, algorithm, key_id), discarded
+            # hold a key pair it made before, and this cleans it however often it reruns.
+            if self.plan.resume:
+                stale[:] = earlier_keys(uow.journal.entries(attempt.id), key_id)
+            return replace(attempt, key_id=key_id, public_key_der=None)
+
+        def generate() -> tuple[bytes, DiscardedKeys]:
+            discarded = tokens.discard_keys(serial, self.user_pin, stale) if stale else None
+            spki = tokens.generate_key_pair(serial, self.user_pin, algorithm, key_id)
+            return spki, discarded or DiscardedKeys()
 
         def generated(
             uow: PersonalisationUnitOfWork, attempt: Attempt, done: tuple[bytes, DiscardedKeys]
         ) -> Attempt:
             spki, discarded = done
             if discarded:
-                uow.audit.append(discarded_keys_event(attempt, discarded))
+                uow.audit.append(discarded_keys_event(attempt, stale, discarded))
             return replace(attempt, public_key_der=spki)
 
         self.runner.run(
             Step.GENERATE_KEY,
             generate,
-            prepare=lambda _uow, attempt: replace(attempt, key_id=key_id, public_key_der=None),
+            prepare=prepare,
             update=generated,
         )
 

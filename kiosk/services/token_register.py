@@ -4,6 +4,7 @@ transaction as the change."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -106,9 +107,12 @@ class TokenRegisterService:
         return record
 
 
-def discarded_keys_event(attempt: Attempt, discarded: DiscardedKeys) -> AuditDraft:
-    """The key pairs a resumed run destroyed before making its new key (or that the token
-    would not destroy: then they stay, their certificates revoked)."""
+def discarded_keys_event(
+    attempt: Attempt, key_ids: Sequence[bytes], discarded: DiscardedKeys
+) -> AuditDraft:
+    """The key pairs (``key_ids``, its own earlier ones) a resumed run destroyed before
+    making its new key, or that the token would not destroy: then they stay, their
+    certificates revoked."""
     return AuditDraft(
         "token.keys_discarded",
         Outcome.SUCCESS if not discarded.refused else Outcome.FAILURE,
@@ -117,6 +121,7 @@ def discarded_keys_event(attempt: Attempt, discarded: DiscardedKeys) -> AuditDra
         {
             "token": attempt.token_serial,
             "attempt": attempt.id,
+            "key_ids": ",".join(key_id.hex() for key_id in key_ids),
             "destroyed": discarded.destroyed,
             "refused": discarded.refused,
         },

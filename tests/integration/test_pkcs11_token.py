@@ -239,18 +239,18 @@ def test_writing_again_after_an_interruption_leaves_one_copy_of_each_certificate
     assert token_adapter.read_certificate(done.token.serial, KEY_ID) == issued.cert_der
 
 
-def test_a_key_pair_left_behind_is_destroyed_with_its_certificate_and_the_chain_stays(
+def test_a_key_pair_left_behind_is_destroyed_with_its_certificate_and_nothing_else(
     softhsm: SoftHsm, token_adapter: Pkcs11TokenAdapter, embedded_ca: EmbeddedCA
 ) -> None:
     done = _personalise(token_adapter, embedded_ca, KeyAlgorithm.EC_P256)
     serial, new_key = done.token.serial, bytes.fromhex("4b02")
     token_adapter.generate_key_pair(serial, USER_PIN, KeyAlgorithm.EC_P256, new_key)
 
-    discarded = token_adapter.discard_keys(serial, USER_PIN, keep=new_key)
-    again = token_adapter.discard_keys(serial, USER_PIN, keep=new_key)
+    discarded = token_adapter.discard_keys(serial, USER_PIN, [KEY_ID, bytes.fromhex("4b09")])
+    again = token_adapter.discard_keys(serial, USER_PIN, [KEY_ID])
 
-    assert discarded == DiscardedKeys(destroyed=1) and not again
-    # what OpenSC's tool sees: the kept pair, the CA chain, nothing of the first key
+    assert discarded == DiscardedKeys(destroyed=1) and not again  # 4b09: never there
+    # what OpenSC's tool sees: the new pair, the CA chain, nothing of the first key
     listing = softhsm.pkcs11_tool(done.token.label, "--login", "--pin", USER_PIN, "--list-objects")
     objects = _objects(listing)
     assert sorted((kind, key_id) for kind, key_id, _ in objects if key_id) == [

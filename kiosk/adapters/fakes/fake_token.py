@@ -7,7 +7,7 @@ code as the PKCS#11 adapter's, so what a service gets back has the same form.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -122,16 +122,16 @@ class FakeTokenPort:
         token.keys[key_id] = key
         return spki_der(key.public_key())
 
-    def discard_keys(self, serial: str, user_pin: str, keep: bytes) -> DiscardedKeys:
+    def discard_keys(self, serial: str, user_pin: str, key_ids: Sequence[bytes]) -> DiscardedKeys:
         token = self._logged_in(serial, user_pin)
         self._reach(TokenStep.DISCARD_KEYS, token)
-        others = [key_id for key_id in token.keys if key_id != keep]
+        held = [key_id for key_id in dict.fromkeys(key_ids) if key_id in token.keys]
         if token.keeps_keys:
-            return DiscardedKeys(refused=len(others))
-        for key_id in others:
+            return DiscardedKeys(refused=len(held))
+        for key_id in held:
             del token.keys[key_id]
             token.certificates.pop(key_id, None)
-        return DiscardedKeys(destroyed=len(others))
+        return DiscardedKeys(destroyed=len(held))
 
     def build_csr(self, serial: str, user_pin: str, key_id: bytes, subject: SubjectSpec) -> bytes:
         token = self._logged_in(serial, user_pin)

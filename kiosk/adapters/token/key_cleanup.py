@@ -3,14 +3,14 @@
 A run taken up under a new key (the CA's answer lost, a certificate issued for a key that
 is gone) leaves the first key pair behind. Its certificates, if any exist, are being
 revoked; the key must not go home with the holder beside the one delivered, where
-middleware would offer it to sign. Objects are grouped by CKA_ID (key pair and holder
-certificate share it, CA certificates carry none) and the private key goes first: if the
-token refuses after that, nothing usable is left.
+middleware would offer it to sign. Only the CKA_IDs the run itself used are named (key
+pair and holder certificate share one; CA certificates carry none), and the private key
+goes first: if the token refuses after that, nothing usable is left.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Sequence
 
 import pkcs11
 from pkcs11 import Attribute, ObjectClass
@@ -31,20 +31,20 @@ def _refused(exc: p11.PKCS11Error) -> bool:
     return isinstance(exc, _REFUSED) or str(exc) == _ACTION_PROHIBITED
 
 
-def _objects_by_id(session: pkcs11.Session) -> dict[bytes, list[Object]]:
-    found: dict[bytes, list[Object]] = defaultdict(list)
+def _objects_under(session: pkcs11.Session, key_id: bytes) -> list[Object]:
+    found: list[Object] = []
     for object_class in _CLASSES:
-        for obj in list(session.get_objects({Attribute.CLASS: object_class})):
-            found[bytes(obj[Attribute.ID])].append(obj)
+        found += list(session.get_objects({Attribute.CLASS: object_class, Attribute.ID: key_id}))
     return found
 
 
-def discard_other_keys(session: pkcs11.Session, keep: bytes) -> DiscardedKeys:
-    """Destroy every object with a CKA_ID other than ``keep`` (and not empty). Needs a
-    read-write session logged in as the user: private keys are private objects."""
+def discard_keys(session: pkcs11.Session, key_ids: Sequence[bytes]) -> DiscardedKeys:
+    """Destroy every object under each of ``key_ids`` (none empty). Needs a read-write
+    session logged in as the user: private keys are private objects."""
     destroyed = refused = 0
-    for key_id, objects in _objects_by_id(session).items():
-        if not key_id or key_id == keep:
+    for key_id in dict.fromkeys(key_ids):
+        objects = _objects_under(session, key_id) if key_id else []
+        if not objects:
             continue
         try:
             for obj in objects:

@@ -7,7 +7,7 @@ a token pulled between two steps is met as a clear error at the next one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from itertools import chain
 
@@ -18,7 +18,7 @@ from pkcs11 import exceptions as p11
 from pkcs11.attributes import AttributeMapper, handle_ulong
 
 from kiosk.adapters.token import certificate_objects, token_keys
-from kiosk.adapters.token.key_cleanup import discard_other_keys
+from kiosk.adapters.token.key_cleanup import discard_keys
 from kiosk.adapters.token.library import Pkcs11Library
 from kiosk.adapters.token.pkcs11_errors import token_errors
 from kiosk.adapters.token.x509_subject import build_csr
@@ -218,11 +218,11 @@ class Pkcs11TokenAdapter:
             public = token_keys.generate_key_pair(session, algorithm, key_id, self._key_label)
             return token_keys.spki_der(token_keys.public_key_of(public))
 
-    def discard_keys(self, serial: str, user_pin: str, keep: bytes) -> DiscardedKeys:
+    def discard_keys(self, serial: str, user_pin: str, key_ids: Sequence[bytes]) -> DiscardedKeys:
         with self._session(
             serial, "l'effacement d'une clé abandonnée", user_pin=user_pin, rw=True
         ) as session:
-            return discard_other_keys(session, keep)
+            return discard_keys(session, key_ids)
 
     def build_csr(self, serial: str, user_pin: str, key_id: bytes, subject: SubjectSpec) -> bytes:
         with self._session(serial, "la demande de certificat", user_pin=user_pin) as session:
