@@ -109,24 +109,31 @@ def holders() -> tuple[str, ...]:
     return (REF,)
 
 
+def _request_by_key(journeys: Journeys, key_sha256: str) -> RevocationRequest:
+    """What an issuance whose CA answer was lost leaves: every certificate of a key."""
+    with journeys.world.db() as uow:
+        request = uow.revocations.add(
+            RevocationRequest(
+                dossier_ref=REF,
+                attempt_id=None,
+                reason="Émission sans réponse de l'autorité de certification",
+                status=RevocationStatus.CONFIRMED,
+                requested_at=datetime(2026, 11, 26, 9, 0, tzinfo=UTC),
+                agent="camille",
+                public_key_sha256=key_sha256,
+            )
+        )
+        uow.commit()
+    return request
+
+
 def test_what_cannot_be_revoked_by_serial_or_was_refused_stays_listed(
     journeys: Journeys,
 ) -> None:
     journeys.deliver(REF, SERIAL)
     appointment = journeys.checked(REF, Purpose.REVOCATION)
     journeys.revocation.revoke(appointment, RevocationReason.AFFILIATION_CHANGED)  # no CA
-    by_key = RevocationRequest(
-        dossier_ref=REF,
-        attempt_id=None,
-        reason="Émission sans réponse de l'autorité de certification",
-        status=RevocationStatus.CONFIRMED,
-        requested_at=datetime(2026, 11, 26, 9, 0, tzinfo=UTC),
-        agent="camille",
-        public_key_sha256="ab" * 32,
-    )
-    with journeys.world.db() as uow:
-        uow.revocations.add(by_key)
-        uow.commit()
+    _request_by_key(journeys, "ab" * 32)
 
     report = _backlog(journeys, None).publish(OPERATOR)
 
@@ -145,19 +152,7 @@ def test_the_back_office_closes_a_key_it_searched_with_a_note_and_it_leaves_the_
     journeys: Journeys,
 ) -> None:
     journeys.deliver(REF, SERIAL)
-    with journeys.world.db() as uow:
-        by_key = uow.revocations.add(
-            RevocationRequest(
-                dossier_ref=REF,
-                attempt_id=None,
-                reason="Émission sans réponse de l'autorité de certification",
-                status=RevocationStatus.CONFIRMED,
-                requested_at=datetime(2026, 11, 26, 9, 0, tzinfo=UTC),
-                agent="camille",
-                public_key_sha256="cd" * 32,
-            )
-        )
-        uow.commit()
+    by_key = _request_by_key(journeys, "cd" * 32)
     assert by_key.id is not None
     backlog = _backlog(journeys, None)
 

@@ -293,8 +293,7 @@ async def test_an_auditors_login_leaves_the_renewals_to_the_agents(tmp_path: Pat
     authority = RecordingAuthority()
     app, desk, _ = renewal_app(tmp_path / "home", authority)
     import_renewal(desk, renewal_record(REF_DELIVERED, serial=OLD_SERIAL, state="delivered"))
-    with admin_services(desk.desk.settings) as admin:
-        admin.agents().add("ines", "Inès Le Gall", Role.AUDITOR, SITE, "Audit-Brest-2026")
+    add_auditor(desk)
     async with app.run_test(size=(100, 30)) as pilot:
         await log_in(pilot, "ines", "Audit-Brest-2026")
         assert isinstance(app.screen, AuditorHomeScreen)
@@ -310,8 +309,7 @@ async def test_an_agent_taking_over_a_locked_auditors_desk_finishes_the_renewals
     authority = RecordingAuthority()
     app, desk, _ = renewal_app(tmp_path / "home", authority)
     import_renewal(desk, renewal_record(REF_DELIVERED, serial=OLD_SERIAL, state="delivered"))
-    with admin_services(desk.desk.settings) as admin:
-        admin.agents().add("ines", "Inès Le Gall", Role.AUDITOR, SITE, "Audit-Brest-2026")
+    add_auditor(desk)
     idle = IdleClock()
     app.idle_clock = idle
     async with app.run_test(size=(100, 30)) as pilot:
@@ -325,6 +323,11 @@ async def test_an_agent_taking_over_a_locked_auditors_desk_finishes_the_renewals
     assert authority.revoked == [(OLD_SERIAL, RevocationReason.SUPERSEDED)]
     assert desk.dossier(REF_DELIVERED).state is DossierState.REVOKED
     assert status == "✓ 1 certificat remplacé révoqué (renouvellement CS-2026-000140)."
+
+
+def add_auditor(desk: AppointmentDesk) -> None:
+    with admin_services(desk.desk.settings) as admin:
+        admin.agents().add("ines", "Inès Le Gall", Role.AUDITOR, SITE, "Audit-Brest-2026")
 
 
 def test_the_receipts_notice_says_renewal_and_whether_the_replaced_certificate_is_revoked() -> None:
