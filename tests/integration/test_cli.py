@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import stat
 import subprocess
@@ -323,6 +324,21 @@ def secret_forms(out: str) -> set[str]:
     return forms
 
 
+def standing_alone(form: str) -> re.Pattern[bytes]:
+    base64_letter = rb"[A-Za-z0-9+/]"
+    return re.compile(
+        rb"(?<!%s)%s(?!%s)" % (base64_letter, re.escape(form.encode()), base64_letter)
+    )
+
+
+def test_a_short_answer_is_found_alone_but_not_inside_base64() -> None:
+    pattern = standing_alone("Tic")
+    assert pattern.search(b"INSERT INTO t VALUES('Tic');")
+    assert pattern.search(b'{"answer": "Tic"}')
+    assert not pattern.search(b"$argon2id$v=19$m=19456$f+yWqTicJIlBS91$GsBTq3CV")
+    assert not pattern.search(b'["MIIEzDCCAzSgAwIBTic+rvRKMWSYS4DANBgkqhkiG9w0BAQsFADBnMQsw"]')
+
+
 def test_no_secret_reaches_the_database_files(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -346,12 +362,17 @@ def test_no_secret_reaches_the_database_files(
     )
     assert len(stored) > 100_000
     # Short forms (a 3-letter answer) would match random tree hashes and salts by chance:
-    # look for them in a text dump, where binary columns are written as hex.
+    # look for them in a text dump, where binary columns are written as hex, and only where
+    # they stand alone: base64 text (argon2 hashes, certificates, signatures) holds « Tic »
+    # by chance about once in 260,000 letters, while a leaked answer is a value of its own.
     with sqlite3.connect(home / "kiosk.db") as connection:
         dump = "\n".join(connection.iterdump()).encode()
     for form in secret_forms(out) | {"Guichet-Brest-2025", "admin-admin-admin"}:
-        haystack = stored if len(form.encode()) >= 6 else dump
-        if form.encode() in haystack:
+        if len(form.encode()) >= 6:
+            found = form.encode() in stored
+        else:
+            found = standing_alone(form).search(dump) is not None
+        if found:
             leaked.append(form)
     assert leaked == []
     # The scan does see what is stored in clear: names, which are not secret.
