@@ -1,7 +1,5 @@
 """The kiosk's Textual application: owns the agent's session and moves between screens.
-
-Screens talk to the services only; every service call runs in a thread worker, so the
-screen never freezes on a password hash or a database round trip.
+Screens talk to the services only, in thread workers: no freeze on a hash or a database.
 
 The app also keeps the desk safe: the idle lock (``kiosk.ui.screens.lock``), the quit
 question for Ctrl+C, Ctrl+Q and Ctrl+Z (``kiosk.ui.screens.quit``), the offer of an

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from kiosk.domain.renewal import Renewal
 from kiosk.ui.safe_text import neutralise, safe_text
-from kiosk.ui.widgets.field_section import Row
+from kiosk.ui.widgets.field_section import FieldSection, Row
 
 
 def renewal_rows(renewal: Renewal) -> list[Row]:
@@ -32,6 +32,10 @@ def renewal_rows(renewal: Renewal) -> list[Row]:
         ),
         ("Support actuel", token),
     ]
+
+
+def renewal_section(renewal: Renewal) -> FieldSection:
+    return FieldSection("Renouvellement", renewal_rows(renewal), id="sec-renewal")
 
 
 @dataclass(frozen=True)

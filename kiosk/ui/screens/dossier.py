@@ -4,11 +4,10 @@ Every value that came from an import is shown through ``safe_text``: as the char
 stored, never as markup or terminal control. Revocation answers are never shown, only how
 many questions are on file.
 
-F5 starts the delivery (the service says, in French, when the dossier's state does not
-allow it). A delivered dossier offers instead the holder's other journeys: F6 unblocks the
-token's PIN, F7 revokes the certificate (``docs/desk-journeys.md``); each is an
-appointment of its own, with the same identity check and answers; « Certificat » shows
-what the holder has first. An administrator may unlock a dossier locked by wrong answers.
+F5 starts the delivery. A delivered dossier offers the holder's other journeys
+(``docs/desk-journeys.md``), each an appointment with the same identity check and answers:
+F6 unblocks the token's PIN, F7 revokes the certificate; « Certificat » shows what the
+holder has. An administrator unlocks a dossier locked by wrong answers (F8).
 """
 
 from __future__ import annotations
@@ -46,7 +45,7 @@ from kiosk.ui.dossier_rows import (
     state_banner,
 )
 from kiosk.ui.messages import LogoutRequested
-from kiosk.ui.renewal_words import renewal_rows
+from kiosk.ui.renewal_words import renewal_section
 from kiosk.ui.safe_text import EMPTY
 from kiosk.ui.screens.confirm import ConfirmScreen
 from kiosk.ui.screens.identity import IdentityScreen
@@ -119,7 +118,7 @@ class DossierScreen(Screen[None]):
                 yield FieldSection("Entreprise", company_rows(dossier), id="sec-company")
                 yield FieldSection("Produit", product_rows(dossier), id="sec-product")
                 if self.renewal is not None:
-                    yield self._renewal_section(self.renewal)
+                    yield renewal_section(self.renewal)
             with Vertical(classes="dossier-column"):
                 yield FieldSection("Titulaire", holder_rows(dossier.holder), id="sec-holder")
                 yield FieldSection(
@@ -160,11 +159,7 @@ class DossierScreen(Screen[None]):
     @on(RenewalRead)
     async def _renewal_read(self, message: RenewalRead) -> None:
         self.renewal = message.renewal
-        await self._mount_after("sec-product", self._renewal_section(message.renewal))
-
-    @staticmethod
-    def _renewal_section(renewal: Renewal) -> FieldSection:
-        return FieldSection("Renouvellement", renewal_rows(renewal), id="sec-renewal")
+        await self._mount_after("sec-product", renewal_section(message.renewal))
 
     # A delivered or revoked dossier: the certificate its holder has, before F6 or F7
 

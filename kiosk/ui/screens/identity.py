@@ -35,9 +35,9 @@ from kiosk.ui.identity_words import (
     PHOTO_REFUSED,
     READING_HINT,
     failed_summary,
+    photo_question,
 )
 from kiosk.ui.screens.appointment_screen import END_APPOINTMENT, AppointmentScreen
-from kiosk.ui.screens.confirm import ConfirmScreen
 from kiosk.ui.screens.holder_steps import hand_over_to_holder
 from kiosk.ui.screens.manual_entry import ManualEntryScreen
 from kiosk.ui.widgets.comparison_table import ComparisonTable
@@ -239,22 +239,7 @@ class IdentityScreen(AppointmentScreen):
     def action_photo(self, matches: bool) -> None:
         if self.busy or self.report is None or not self.report.passed:
             return
-        if matches:
-            question = ConfirmScreen(
-                "Photo conforme ?",
-                "Confirmez-vous que la photo de la pièce est bien celle de la personne "
-                "présente au guichet ?",
-                "oui, la photo est conforme",
-                "revenir à la comparaison",
-            )
-        else:
-            question = ConfirmScreen(
-                "Photo non conforme ?",
-                "La photo de la pièce ne correspond pas à la personne présente : "
-                "la pièce sera refusée.",
-                "oui, refuser la pièce",
-                "revenir à la comparaison",
-            )
+        question = photo_question(matches)
         self.app.push_screen(question, lambda yes: self._photo_answered(matches, yes))
 
     def _photo_answered(self, matches: bool, confirmed: bool | None) -> None:
