@@ -8,7 +8,10 @@ accepted by the holder, the old one is revoked as ``superseded`` (RFC 5280).
 
 The new certificate goes on a new token, or on the holder's current token when the
 product allows it (``token_reuse``): that token is then wiped with its SO PIN, which the
-back office gives back from its escrow, and personalised again.
+back office gives back from its escrow, and personalised again. Once a run has wiped it
+(``holder_key_erased``), the old certificate has no key left anywhere: if the renewal
+then ends without a delivery, that certificate is revoked (``cessationOfOperation``)
+rather than left in service with nobody able to use it or to ask for its revocation.
 
 A renewal dossier without revocation questions takes those of the dossier it renews (the
 import copies their Argon2id hashes): the holder answers the questions they already know.
@@ -18,11 +21,16 @@ Nothing here does I/O.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.model import Dossier
+from kiosk.domain.personalisation_journal import Attempt, Phase, Step
+
+# The steps journaled only once the token was initialised again (its old key gone).
+_AFTER_WIPE = (Step.SET_PIN, Step.GENERATE_KEY, Step.BUILD_CSR, Step.ISSUE, Step.WRITE, Step.VERIFY)
 
 
 class DossierKind(StrEnum):
@@ -57,6 +65,21 @@ class Renewal:
 
     def may_reuse(self, serial: str) -> bool:
         return self.token_reuse and bool(serial) and serial == self.previous_token
+
+    def holder_key_erased(self, attempts: Sequence[Attempt]) -> bool:
+        """Whether one of this renewal's runs (``attempts``) is known to have wiped the
+        holder's current token. An initialisation that failed or never finished is not
+        counted: a wrong SO PIN leaves the old key where it was, and the holder's working
+        certificate is never revoked on a guess."""
+        return self.previous_token is not None and any(
+            attempt.wipe
+            and attempt.token_serial == self.previous_token
+            and (
+                attempt.step in _AFTER_WIPE
+                or (attempt.step is Step.INITIALISE and attempt.phase is Phase.DONE)
+            )
+            for attempt in attempts
+        )
 
 
 def same_holder_problems(previous: Dossier, renewal: Dossier, validity_years: int) -> list[str]:

@@ -20,22 +20,22 @@ answers, token, acceptance), with three differences, all here:
 Reusing the token wipes the old key before the new certificate exists. So the CA is asked
 first whether it answers (``CaAvailability``: a CMP general message; the embedded CA
 always answers): while it does not, the token is left as it is, its certificate in
-service. A renewal that fails for good after the wipe (a token pulled for good, a CA
-that refuses) still leaves the old certificate unrevoked with no key left anywhere.
+service. A renewal whose appointment ends without a delivery after the wipe (a token
+pulled for good, a CA that refuses) has left the old certificate without a key:
+``holder_key_erased`` then revokes it (``cessationOfOperation``), as the appointment ends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
 
 from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.audit import AuditDraft, Outcome
 from kiosk.domain.certificate_revocation import CertificateRevocation, RevocationReason
 from kiosk.domain.certificates import CaAvailability
 from kiosk.domain.desk_ports import DeskUnitOfWork, DeskUnitOfWorkFactory
-from kiosk.domain.dossier_state import DossierState, transition
+from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.errors import ConfigError, DeviceError, StateError
 from kiosk.domain.ports import Clock
 from kiosk.domain.renewal import Renewal
@@ -44,8 +44,6 @@ from kiosk.domain.token_register import TokenState
 from kiosk.services.appointment import Appointment
 from kiosk.services.auth import AgentSession
 from kiosk.services.desk_acts import (
-    DeliveredCertificate,
-    confirm_revocation,
     publish_revocation,
 )
 from kiosk.services.personalisation import (
@@ -54,6 +52,7 @@ from kiosk.services.personalisation import (
     TokenCheck,
 )
 from kiosk.services.personalisation_steps import ProgressCallback
+from kiosk.services.renewal_retirement import ERASED, Superseded, retire, supersede
 from kiosk.services.transactions import in_transaction
 
 NO_AUTHORITY = "Aucune autorité de certification n'est joignable depuis ce kiosque."
@@ -66,15 +65,6 @@ NO_BACK_OFFICE = (
     "Le service de déblocage du back-office n'est pas configuré : le support actuel ne peut "
     "pas être réutilisé. Prenez un support vierge."
 )
-
-
-@dataclass(frozen=True)
-class Superseded:
-    renewal: str  # the renewal dossier
-    renewed: str  # the dossier whose certificate it replaces
-    certificate_serial: str  # the certificate replaced
-    published: bool  # the CA has revoked it (the embedded CA has published its CRL)
-    problem: str | None = None  # French: why not yet (the back office will)
 
 
 @dataclass(frozen=True)
@@ -201,16 +191,50 @@ class RenewalService:
             current = uow.dossiers.get(reference)
             if current is None or current.state is not DossierState.DELIVERED:
                 raise StateError(f"Le renouvellement {reference} n'est pas encore remis.")
-            return _supersede(uow, session, renewal, now)
+            return supersede(uow, session, renewal, now)
 
         decided = in_transaction(self._uow, decide)
+        return self._publish(session, decided, RevocationReason.SUPERSEDED)
+
+    def holder_key_erased(self, session: AgentSession, reference: str) -> Superseded | None:
+        """After the renewal ``reference``'s appointment ended without a delivery: when one
+        of its runs wiped the holder's current token (``Renewal.holder_key_erased``), the
+        certificate it renews has no key left; it is revoked (``cessationOfOperation``)
+        and its dossier REVOKED, audited ``renewal.old_key_erased``. None otherwise; once
+        done, a later delivery of the renewal revokes nothing more."""
+
+        def decide(uow: DeskUnitOfWork) -> tuple[Superseded, bytes | None] | None:
+            renewal = _renewal(uow, reference)
+            current = uow.dossiers.get(reference)
+            if renewal is None or current is None or current.state is DossierState.DELIVERED:
+                return None
+            previous = uow.dossiers.get(renewal.renews)
+            if previous is None or previous.state is not DossierState.DELIVERED:
+                return None
+            if not renewal.holder_key_erased(uow.journal.attempts(reference)):
+                return None
+            why = (
+                f"Clé effacée du support n° {renewal.previous_token} pour le renouvellement "
+                f"{reference}, non remis"
+            )
+            return retire(uow, session, renewal, self._clock.now(), ERASED, why)
+
+        decided = in_transaction(self._uow, decide)
+        return self._publish(session, decided, RevocationReason.CESSATION_OF_OPERATION)
+
+    def _publish(
+        self,
+        session: AgentSession,
+        decided: tuple[Superseded, bytes | None] | None,
+        reason: RevocationReason,
+    ) -> Superseded | None:
         if decided is None:
             return None
         superseded, certificate_der = decided
         problem = publish_revocation(
             self._uow, self._authority, agent=session.login, dossier_ref=superseded.renewed,
-            serial=superseded.certificate_serial, reason=RevocationReason.SUPERSEDED,
-            at=self._clock.now(), certificate_der=certificate_der, unreachable=NO_AUTHORITY,
+            serial=superseded.certificate_serial, reason=reason, at=self._clock.now(),
+            certificate_der=certificate_der, unreachable=NO_AUTHORITY,
         )  # fmt: skip
         return Superseded(
             superseded.renewal, superseded.renewed, superseded.certificate_serial,
@@ -237,49 +261,3 @@ def _renewal(uow: DeskUnitOfWork, reference: str) -> Renewal | None:
         previous_token=delivery.token_serial if delivery else None,
         token_reuse=dossier is not None and uow.product_options.token_reuse(dossier.product.code),
     )
-
-
-def _supersede(
-    uow: DeskUnitOfWork, session: AgentSession, renewal: Renewal, now: datetime
-) -> tuple[Superseded, bytes | None]:
-    previous = uow.dossiers.get(renewal.renews)
-    serial = renewal.superseded_serial
-    if previous is None or serial is None:
-        raise StateError(
-            f"Le certificat que remplace le renouvellement {renewal.reference} est inconnu : "
-            "prévenez le back-office."
-        )
-    delivery = uow.deliveries.get(previous.reference)
-    certificate = None
-    if delivery is not None:
-        attempts = uow.journal.attempts(previous.reference)
-        issued = [a for a in attempts if a.certificate and a.certificate.serial_hex == serial]
-        certificate = DeliveredCertificate(previous, delivery, issued[-1] if issued else None)
-    new = uow.deliveries.get(renewal.reference)
-    done = Superseded(renewal.reference, previous.reference, serial, False)
-    if previous.state is DossierState.REVOKED:
-        return done, certificate.certificate_der if certificate else None
-    why = f"Certificat remplacé par le renouvellement {renewal.reference}" + (
-        f" (certificat {new.certificate_serial})" if new else ""
-    )
-    confirm_revocation(
-        uow, previous.reference, serial, RevocationReason.SUPERSEDED, why, session.login, now,
-        certificate=certificate,
-    )  # fmt: skip
-    uow.dossiers.set_state(
-        previous.reference, transition(previous.state, DossierState.REVOKED), None
-    )
-    uow.audit.append(
-        AuditDraft(
-            "renewal.superseded",
-            Outcome.SUCCESS,
-            session.login,
-            renewal.reference,
-            {
-                "renews": previous.reference,
-                "certificate_serial": serial,
-                "new_certificate_serial": new.certificate_serial if new else None,
-            },
-        )
-    )
-    return done, certificate.certificate_der if certificate else None

@@ -21,6 +21,7 @@ from kiosk.domain.names import first_given_name
 from kiosk.services.appointment import Appointment
 from kiosk.services.auth import AgentSession
 from kiosk.services.container import KioskInfo, Services
+from kiosk.services.renewal_retirement import Superseded
 from kiosk.ui.safe_text import neutralise
 from kiosk.ui.widgets.status_line import Kind
 
@@ -31,6 +32,7 @@ REVOKED_NOW = " Le certificat n° {serial}, émis mais non remis, est révoqué.
 NOT_HANDED_OVER = (
     " Le certificat n° {serial}, émis mais non remis, est transmis au back-office pour révocation."
 )
+OLD_KEY_ERASED = " L'ancien certificat n° {serial}, dont la clé a été effacée du support, {fate}."
 UNEXPECTED = "Erreur inattendue : l'opération n'a pas abouti. Réessayez."
 
 
@@ -71,16 +73,21 @@ def ended_notice(
     purpose: Purpose = Purpose.DELIVERY,
     revoked: Sequence[str] = (),
     to_revoke: Sequence[str] = (),
+    erased: Superseded | None = None,
 ) -> str:
     """What the lookup screen says once an appointment is over. Certificates issued in it
     and never handed over: ``revoked`` by the CA at once, or ``to_revoke`` by the back
-    office (the CA did not take it)."""
+    office (the CA did not take it); ``erased``: the certificate a renewal replaces, whose
+    key its wipe of the holder's token destroyed."""
     if locked:
         after = LOCKED
     else:
         after = STILL_AVAILABLE if purpose is Purpose.DELIVERY else STILL_DELIVERED
     after += "".join(REVOKED_NOW.format(serial=serial) for serial in revoked)
     after += "".join(NOT_HANDED_OVER.format(serial=serial) for serial in to_revoke)
+    if erased is not None:
+        fate = "est révoqué" if erased.published else "est transmis au back-office pour révocation"
+        after += OLD_KEY_ERASED.format(serial=erased.certificate_serial, fate=fate)
     return f"Rendez-vous terminé : {label}. {after}"
 
 

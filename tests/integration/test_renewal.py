@@ -13,12 +13,20 @@ import pytest
 from kiosk.adapters.ca.embedded_ca import EmbeddedCA
 from kiosk.adapters.fakes.fake_token import FakeTokenPort
 from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
+from kiosk.domain.ca_errors import CaOperation, CaRejectedError
+from kiosk.domain.certificates import (
+    CertificateAuthority,
+    IssuedCertificate,
+    IssueProfile,
+    SubjectSpec,
+)
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.errors import DeviceError, StateError
 from kiosk.domain.personalisation_journal import AttemptStatus, RevocationStatus
 from kiosk.domain.receipt import receipt_lines
 from kiosk.domain.renewal import RenewalLink
 from kiosk.domain.token_register import TokenState
+from kiosk.services.appointment import EndReason
 from kiosk.services.personalisation import TokenRefusedError
 from kiosk.services.renewal import RenewalService
 from tests.integration.crl_env import (
@@ -203,6 +211,72 @@ def test_the_holders_token_is_not_wiped_while_the_ca_does_not_answer(
     assert outcome == "refused" and "ca:8080" in details["ca_problem"]
     assert "personalisation.started" not in [e for e, _, _ in events]
     assert journeys.world.dossier_state(renewing.previous) is DossierState.DELIVERED
+    assert renewals.holder_key_erased(SESSION, renewing.renewal) is None  # never wiped
+
+
+class RefusingCa:
+    """An authority that answers and says no to every request, after the wipe."""
+
+    def __init__(self, ca: CertificateAuthority) -> None:
+        self._ca = ca
+
+    def issue(
+        self,
+        csr_der: bytes,
+        subject: SubjectSpec,
+        profile: IssueProfile,
+        *,
+        expected_public_key_der: bytes | None = None,
+    ) -> IssuedCertificate:
+        raise CaRejectedError("demande hors politique", CaOperation.ISSUE)
+
+    def chain(self) -> list[bytes]:
+        return self._ca.chain()
+
+
+def test_a_renewal_ended_after_the_wipe_revokes_the_certificate_whose_key_it_erased(
+    renewing: Renewing, token_adapter: Pkcs11TokenAdapter, tmp_path: Path
+) -> None:
+    journeys, token, folder = renewing.journeys, renewing.old_token, renewing.folder
+    journeys.allow_token_reuse("SIGN-p256")
+    personalisation = replace(journeys.world, ca=RefusingCa(journeys.world.ca)).service()
+    renewals = RenewalService(
+        journeys.world.db, personalisation, journeys.world.clock,
+        recovery=journeys.recovery, authority=journeys.authority,
+    )  # fmt: skip
+    appointment = journeys.checked(renewing.renewal)
+    with journeys.world.db() as uow:
+        old = uow.deliveries.get(renewing.previous)
+    assert old is not None
+
+    with pytest.raises(CaRejectedError):
+        renewals.personalise(appointment, token, USER_PIN)
+    assert token_adapter.public_key(token, old.key_id) is None  # the wipe came first
+    # While the appointment goes on the run may be taken up again: nothing is revoked yet.
+    assert journeys.world.dossier_state(renewing.previous) is DossierState.DELIVERED
+    personalisation.abandon(appointment)
+    journeys.appointments.end(appointment, EndReason.TOKEN_DEFECTIVE)
+    erased = renewals.holder_key_erased(SESSION, renewing.renewal)
+
+    assert erased is not None and erased.published and erased.problem is None
+    assert erased.certificate_serial == renewing.old_serial
+    assert journeys.world.dossier_state(renewing.previous) is DossierState.REVOKED
+    [request] = journeys.world.revocations(renewing.previous)
+    assert request.status is RevocationStatus.CONFIRMED
+    assert "[cessationOfOperation]" in request.reason and token in request.reason
+    text = crl_text(folder)
+    assert f"Serial Number: {serial_in_crl_text(renewing.old_serial)}" in text
+    assert "Cessation Of Operation" in text
+    revoked = verify_with_crl(folder, renewing.old_der, tmp_path)
+    assert revoked.returncode != 0 and "certificate revoked" in revoked.stdout + revoked.stderr
+    assert "renewal.old_key_erased" in journeys.event_types(renewing.renewal)
+    assert renewals.holder_key_erased(SESSION, renewing.renewal) is None  # once
+
+    # The holder comes back with a blank token: the renewal is delivered, nothing revoked twice.
+    delivered = journeys.deliver(renewing.renewal)
+    assert delivered.problems == ()
+    assert journeys.world.dossier_state(renewing.renewal) is DossierState.DELIVERED
+    assert len(journeys.world.revocations(renewing.previous)) == 1
 
 
 def test_the_holders_token_is_refused_when_the_product_does_not_allow_its_reuse(

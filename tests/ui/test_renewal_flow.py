@@ -20,6 +20,7 @@ from kiosk.services.delivery import Delivered
 from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.auditor_home import AuditorHomeScreen
 from kiosk.ui.screens.dossier import DossierScreen
+from kiosk.ui.screens.end_appointment import EndAppointmentScreen
 from kiosk.ui.screens.lookup import LookupScreen
 from kiosk.ui.screens.personalise_progress import PersonaliseProgressScreen
 from kiosk.ui.screens.receipt_view import ReceiptViewScreen, delivered_notice
@@ -188,6 +189,44 @@ async def test_the_holders_current_token_is_reused_when_the_product_allows_it(
         record = tx.token_register.get(HOLDERS_TOKEN)
     assert record is not None and record.dossier_ref == REF_RENEWAL
     assert record.state is TokenState.DELIVERED
+
+
+@run_async
+async def test_a_renewal_ended_after_wiping_the_holders_token_revokes_the_old_certificate(
+    tmp_path: Path,
+) -> None:
+    authority = RecordingAuthority()
+    app, desk, devices = renewal_app(tmp_path / "home", authority)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_token_step(pilot, desk)
+        await finish_delivery(pilot)
+        first = desk.last("dossier.delivered", REF_CONVOKED).details["certificate_serial"]
+        import_renewal(desk, renewal_record(REF_CONVOKED))
+        allow_token_reuse(desk)
+        devices.tokens.tokens[1].present = False
+        devices.ca.fail_next()  # the CA fails once the holder's token is wiped
+
+        await renewal_identified(pilot, REF_CONVOKED, login=False)
+        await shows(pilot, "Support actuel du titulaire (certificat du dossier CS-2026-000123")
+        await start_run(pilot)
+        await until(pilot, lambda: "Erreur" in said(app), "the CA's failure")
+        assert authority.revoked == []  # the run may still be taken up: nothing revoked
+        await pilot.press("f9")
+        await settle(pilot)
+        assert isinstance(app.screen, EndAppointmentScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
+        notice = " ".join(status_text(app.screen, "#lookup-status").split())
+
+    assert (
+        f"L'ancien certificat n° {first}, dont la clé a été effacée du support, est révoqué."
+        in notice
+    )
+    assert authority.revoked == [(first, RevocationReason.CESSATION_OF_OPERATION)]
+    assert desk.dossier(REF_CONVOKED).state is DossierState.REVOKED
+    kinds = audited(desk, REF_RENEWAL)
+    assert kinds[-3:] == ["personalisation.abandoned", "appointment.end", "renewal.old_key_erased"]
 
 
 @run_async

@@ -25,6 +25,7 @@ from kiosk.domain.desk_receipt import (
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.errors import IntegrityError, NotFoundError, StateError, ValidationError
 from kiosk.domain.model import Company, Dossier, KeyAlgorithm, Person, Product
+from kiosk.domain.personalisation_journal import Attempt, Phase, Step
 from kiosk.domain.receipt import canonical_receipt_bytes, receipt_audit_details, receipt_digest
 from kiosk.domain.receipt_text import receipt_lines
 from kiosk.domain.renewal import Renewal, same_holder_problems
@@ -87,6 +88,24 @@ def test_only_the_token_delivered_for_the_renewed_dossier_may_be_reused() -> Non
     assert not renewal.may_reuse("TOK-2") and not renewal.may_reuse("")
     assert not replace(renewal, token_reuse=False).may_reuse("TOK-1")
     assert not replace(renewal, previous_token=None).may_reuse("")
+
+
+def test_the_old_key_counts_as_erased_only_once_a_wipe_of_the_holders_token_is_done() -> None:
+    renewal = Renewal("CS-2026-001327", "CS-2023-000412", OLD_SERIAL, "TOK-1", token_reuse=True)
+    run = Attempt(1, renewal.reference, "TOK-1", "camille", AT, "CCI", wipe=True)
+
+    def erased(step: Step, phase: Phase, **changes: Any) -> bool:
+        return renewal.holder_key_erased([replace(run, step=step, phase=phase, **changes)])
+
+    assert erased(Step.INITIALISE, Phase.DONE) and erased(Step.ISSUE, Phase.FAILED)
+    assert erased(Step.GENERATE_KEY, Phase.STARTED)
+    # a wrong SO PIN, a run stopped mid-initialisation: the old key may still be there
+    assert not erased(Step.INITIALISE, Phase.FAILED)
+    assert not erased(Step.INITIALISE, Phase.STARTED) and not erased(Step.CHECK, Phase.DONE)
+    # another token, or no wipe (a blank token): the holder's token was never touched
+    assert not erased(Step.ISSUE, Phase.FAILED, token_serial="TOK-2")
+    assert not erased(Step.ISSUE, Phase.FAILED, wipe=False)
+    assert not renewal.holder_key_erased([])
 
 
 # The renewal's receipt -------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 from kiosk.domain.appointment_lease import Purpose
 from kiosk.domain.errors import KioskError
 from kiosk.services.appointment import EndReason
+from kiosk.services.renewal_retirement import Superseded
 from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow, ended_notice
 from kiosk.ui.widgets.status_line import Kind, StatusLine
 
@@ -143,6 +144,7 @@ class EndAppointmentScreen(ModalScreen[str | None]):
                 purpose=appointment.purpose,
                 revoked=published,
                 to_revoke=[s for s in revoked if s not in published],
+                erased=self._old_key_erased() if self._abandon_run else None,
             )
             self.post_message(self.Ended(notice))
 
@@ -159,6 +161,18 @@ class EndAppointmentScreen(ModalScreen[str | None]):
             log.exception("the revocation of a certificate not handed over was not published")
             return []
         return [r.certificate_serial for r in report.published if r.certificate_serial]
+
+    def _old_key_erased(self) -> Superseded | None:
+        """A renewal that wiped the holder's token: the certificate it replaces has lost its
+        key and is revoked now. Never fails the end: the appointment is over either way."""
+        renewals, flow = self._flow.services.renewals, self._flow
+        if renewals is None:
+            return None
+        try:
+            return renewals.holder_key_erased(flow.session, flow.reference)
+        except Exception:
+            log.exception("the certificate whose key a renewal erased was not revoked")
+            return None
 
     @on(Ended)
     def _ended(self, message: Ended) -> None:
