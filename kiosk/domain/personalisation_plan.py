@@ -1,7 +1,9 @@
 """How a personalisation run is taken up, by what the journal and the inserted token say.
 
 - A token declared defective, lost or already delivered is refused (``token_register``);
-  a token whose user PIN is locked is refused and declared defective.
+  a token whose user PIN is locked is refused and declared defective, except the holder's
+  own token taken back by a renewal: its wipe with the SO PIN resets the PIN (a holder
+  who forgot their PIN in three years is common, and their token is not at fault).
 - Same token as the dossier's open attempt, no wipe asked: the attempt resumes.
   * certificate issued, the token still holds the key it was issued for: the SAME
     certificate is written (or only verified again if it is already there);
@@ -99,7 +101,7 @@ def plan_run(
     refusal = refusal_on_insert(record, dossier_ref, reuse_for=reuse_for)
     if refusal is not None:
         return Refusal(refusal)
-    if facts.user_pin_locked and not facts.blank:
+    if facts.user_pin_locked and not facts.blank and reuse_for is None:
         return Refusal(PIN_LOCKED, mark_defective=True)
     if open_attempt is not None and not open_attempt.status.open:
         open_attempt = None

@@ -192,6 +192,32 @@ async def test_the_holders_current_token_is_reused_when_the_product_allows_it(
 
 
 @run_async
+async def test_a_holder_whose_pin_is_locked_renews_on_their_own_token(tmp_path: Path) -> None:
+    authority = RecordingAuthority()
+    app, desk, devices = renewal_app(tmp_path / "home", authority)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_token_step(pilot, desk)
+        await finish_delivery(pilot)
+        first = desk.last("dossier.delivered", REF_CONVOKED).details["certificate_serial"]
+        import_renewal(desk, renewal_record(REF_CONVOKED))
+        allow_token_reuse(desk)
+        devices.tokens.tokens[1].present = False
+        devices.tokens.tokens[0].tries_left = 0  # three years on, the PIN is forgotten
+
+        await renewal_identified(pilot, REF_CONVOKED, login=False)
+        await shows(pilot, "Support actuel du titulaire (certificat du dossier CS-2026-000123")
+        assert "défectueux" not in said(app)
+        shown = await finish_delivery(pilot)
+
+    assert f"certificat remplacé n° {first} : révoqué." in shown
+    assert authority.revoked == [(first, RevocationReason.SUPERSEDED)]
+    with desk.uow() as tx:
+        record = tx.token_register.get(HOLDERS_TOKEN)
+    assert record is not None and record.state is TokenState.DELIVERED
+    assert record.dossier_ref == REF_RENEWAL
+
+
+@run_async
 async def test_a_renewal_ended_after_wiping_the_holders_token_revokes_the_old_certificate(
     tmp_path: Path,
 ) -> None:

@@ -75,6 +75,15 @@ def test_a_locked_token_is_refused_and_put_out_of_service() -> None:
     assert _plan(_attempt(), locked) == Refusal(PIN_LOCKED, mark_defective=True)
 
 
+def test_a_renewal_wipes_the_holders_own_token_even_when_its_pin_is_locked() -> None:
+    locked = replace(READY, user_pin_locked=True)
+    delivered = TokenRecord(SERIAL, TokenState.DELIVERED, AT, dossier_ref="CS-2023-000412")
+    plan = plan_run(
+        REF, None, delivered, locked, wipe=True, so_pin_given=True, reuse_for="CS-2023-000412"
+    )
+    assert plan == Plan(first_step=Step.INITIALISE, wipe=True)
+
+
 def test_a_defective_token_is_refused_whatever_the_agent_asks() -> None:
     record = TokenRecord(SERIAL, TokenState.DEFECTIVE, AT, note="cassé")
     plan = _plan(None, BLANK, record=record, wipe=True, so_pin=True)
