@@ -79,6 +79,11 @@ def passport_mrz(holder: Mapping[str, Any], today: date) -> tuple[str, str]:
     return line1, body + composite
 
 
+# The renewed holder's PIN, printed: the renewal is tried on their own token, beside
+# their key, with the PIN they have (demo data only; no other demo PIN is ever shown).
+RENEWED_PIN = "73915062"
+
+
 def _holder_pin(birth: date) -> str:
     """A PIN the policy accepts; nobody needs it afterwards (an unblock sets a new one)."""
     while True:
@@ -124,7 +129,8 @@ def _deliver(
     if not services.answers.check(appointment, answers).ok:
         raise KioskError(f"{dossier.reference} : réponses de démonstration refusées.")
     token = media.token_in(appointment, services.reader.readers()[0])
-    pin = _holder_pin(date.fromisoformat(record["holder"]["birth_date"]))
+    birth = date.fromisoformat(record["holder"]["birth_date"])
+    pin = RENEWED_PIN if record.get(JOURNEY) == RENEWED else _holder_pin(birth)
     result = personalisation.personalise(appointment, token.serial, pin)
     if record.get(JOURNEY) == DECLINED:
         # As the desk ends it (abandon, then end), but without asking the CA, as when it
@@ -166,8 +172,13 @@ def journeys_to_try(
             f"  {'':<20} remplace le certificat du dossier {renewal.record.get('renews')}"
             " (révoqué après la remise)"
         )
-    lines.append("  Passeports (MRZ, étape Identité) et réponses aux questions :")
     renewed = by_journey.get(RENEWED)
+    if renewal is not None and renewed is not None:
+        lines.append(
+            f"  {'':<20} sur son support actuel n° {renewed.token_serial} : code PIN "
+            f"{RENEWED_PIN} (oublié : F4 efface le support)"
+        )
+    lines.append("  Passeports (MRZ, étape Identité) et réponses aux questions :")
     for journey in (PIN_UNBLOCK, REVOCATION, RENEWAL):
         found = by_journey.get(journey)
         if found is None:

@@ -93,6 +93,9 @@ class Attempt:
     label: str
     status: AttemptStatus = AttemptStatus.IN_PROGRESS
     wipe: bool = False
+    # A renewal on the holder's own token: the renewed dossier whose key pair stays beside
+    # the new one until the renewal is accepted (never initialised, never declared defective).
+    keeps_key_of: str | None = None
     step: Step | None = None  # the last step journaled, and how it stood
     phase: Phase | None = None
     key_id: bytes | None = None

@@ -4,6 +4,10 @@
   a token whose user PIN is locked is refused and declared defective, except the holder's
   own token taken back by a renewal: its wipe with the SO PIN resets the PIN (a holder
   who forgot their PIN in three years is common, and their token is not at fault).
+- The holder's own token taken back by a renewal (``reuse_for``), no wipe asked: the new
+  key pair is generated BESIDE the current one, with the holder's current PIN; nothing is
+  erased, and the current certificate stays usable until the renewal is accepted
+  (``keeps_key_of``). Its PIN locked, or never set: refused, a wipe would help.
 - Same token as the dossier's open attempt, no wipe asked: the attempt resumes.
   * certificate issued, the token still holds the key it was issued for: the SAME
     certificate is written (or only verified again if it is already there);
@@ -66,6 +70,7 @@ class Plan:
     revoke_open_certificate: bool = False  # confirm revocation of the open attempt's cert
     revoke_open_key: bool = False  # request revocation of every cert of the open key
     already_verified: bool = False
+    keeps_key_of: str | None = None  # a renewal beside the key of that (renewed) dossier
 
 
 PIN_LOCKED = (
@@ -79,6 +84,10 @@ NOT_BLANK = (
 UNCERTAIN = (
     "L'initialisation de ce support a été interrompue : son contenu est incertain. "
     "Effacez-le (code PIN administrateur fourni par le back-office) ou prenez un autre support."
+)
+HOLDER_PIN_LOCKED = (
+    "Le code PIN du titulaire est bloqué sur ce support : sa clé actuelle ne peut pas être "
+    "gardée à côté de la nouvelle."
 )
 SO_PIN_NEEDED = (
     "Pour effacer ce support, saisissez son code PIN administrateur (SO) : le kiosque ne le "
@@ -101,8 +110,11 @@ def plan_run(
     refusal = refusal_on_insert(record, dossier_ref, reuse_for=reuse_for)
     if refusal is not None:
         return Refusal(refusal)
-    if facts.user_pin_locked and not facts.blank and reuse_for is None:
-        return Refusal(PIN_LOCKED, mark_defective=True)
+    if facts.user_pin_locked and not facts.blank:
+        if reuse_for is None:
+            return Refusal(PIN_LOCKED, mark_defective=True)
+        if not wipe:
+            return Refusal(HOLDER_PIN_LOCKED, wipe_would_help=True)
     if open_attempt is not None and not open_attempt.status.open:
         open_attempt = None
     same_token = (
@@ -112,6 +124,8 @@ def plan_run(
     )
     if open_attempt is not None and same_token and not wipe and not facts.blank:
         return _resume(open_attempt, facts)
+    if reuse_for is not None and not wipe and not facts.blank:
+        return _beside(reuse_for, open_attempt, facts)
     if facts.blank:
         wipe = False  # nothing to wipe
     elif not wipe:
@@ -126,6 +140,18 @@ def plan_run(
         abandon_open_attempt=True,
         revoke_open_certificate=open_attempt.certificate is not None,
         revoke_open_key=open_attempt.issuance_outcome_unknown,
+    )
+
+
+def _beside(renewed: str, open_attempt: Attempt | None, facts: TokenFacts) -> Plan | Refusal:
+    if not facts.user_pin_initialized:
+        return Refusal(UNCERTAIN, wipe_would_help=True)
+    return Plan(
+        first_step=Step.GENERATE_KEY,
+        keeps_key_of=renewed,
+        abandon_open_attempt=open_attempt is not None,
+        revoke_open_certificate=open_attempt is not None and open_attempt.certificate is not None,
+        revoke_open_key=open_attempt is not None and open_attempt.issuance_outcome_unknown,
     )
 
 

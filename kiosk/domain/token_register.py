@@ -78,7 +78,9 @@ TRANSITIONS: dict[TokenState, frozenset[TokenState]] = {
         {TokenState.DELIVERED, TokenState.WIPED, TokenState.BLANK, *_OUT_OF_SERVICE}
     ),
     TokenState.WIPED: frozenset({TokenState.PERSONALISING, TokenState.BLANK, *_OUT_OF_SERVICE}),
-    TokenState.DELIVERED: frozenset({TokenState.WIPED, *_OUT_OF_SERVICE}),
+    # DELIVERED again: a renewal beside the holder's key hands their token over again, to
+    # the renewal's dossier, once its holder accepted the new certificate.
+    TokenState.DELIVERED: frozenset({TokenState.WIPED, TokenState.DELIVERED, *_OUT_OF_SERVICE}),
     TokenState.DEFECTIVE: frozenset(),
     TokenState.LOST: frozenset(),
 }

@@ -29,7 +29,8 @@ from kiosk.services.appointment import close_own_lease, ensure_not_held_elsewher
 from kiosk.services.auth import AgentSession
 from kiosk.services.personalisation_run import Devices
 from kiosk.services.personalisation_start import PIN_LOCKED_NOTE
-from kiosk.services.token_register import change_state
+from kiosk.services.replaced_keys import discard_replaced
+from kiosk.services.token_register import change_state, keep_escrow
 from kiosk.services.transactions import in_transaction
 
 DIGEST_BYTES = 32
@@ -54,19 +55,36 @@ def _ready_attempt(
 ) -> Attempt:
     ensure_not_held_elsewhere(uow.appointments, dossier_ref, now)
     record = uow.token_register.get(serial)
-    if record is None or record.state is not TokenState.PERSONALISED:
-        raise StateError(NOT_READY)
-    if record.dossier_ref != dossier_ref:
-        raise StateError(OTHER_DOSSIER)
-    dossier = uow.dossiers.get(record.dossier_ref)
+    ready = next(
+        (
+            attempt
+            for attempt in uow.journal.open_attempts_on_token(serial)
+            if attempt.status is AttemptStatus.VERIFIED
+            and attempt.key_id == key_id
+            and attempt.dossier_ref == dossier_ref
+        ),
+        None,
+    )
+    # A renewal beside the holder's key: the token is still theirs, delivered for the
+    # dossier renewed, until this acceptance hands it over again.
+    holders = (
+        ready is not None
+        and ready.keeps_key_of is not None
+        and record is not None
+        and (record.state, record.dossier_ref) == (TokenState.DELIVERED, ready.keeps_key_of)
+    )
+    if not holders:
+        if record is None or record.state is not TokenState.PERSONALISED:
+            raise StateError(NOT_READY)
+        if record.dossier_ref != dossier_ref:
+            raise StateError(OTHER_DOSSIER)
+    dossier = uow.dossiers.get(dossier_ref)
     if dossier is None or dossier.office_code != session.office_code:
         raise StateError(NOT_READY)
     transition(dossier.state, DossierState.DELIVERED)  # refuses a dossier no longer deliverable
-    for attempt in uow.journal.open_attempts_on_token(serial):
-        verified = attempt.status is AttemptStatus.VERIFIED
-        if verified and attempt.key_id == key_id and attempt.dossier_ref == dossier.reference:
-            return attempt
-    raise StateError(NOT_READY)
+    if ready is None:
+        raise StateError(NOT_READY)
+    return ready
 
 
 def _audit(
@@ -142,6 +160,12 @@ def sign_acceptance(
         change_state(
             uow, serial, TokenState.DELIVERED, now, session.login, dossier_ref=attempt.dossier_ref
         )
+        if attempt.keeps_key_of is not None and attempt.escrow is not None:
+            # The holder's token keeps the label it was initialised with (PKCS#11 sets a
+            # token's label only then): the register says what the token says.
+            record = uow.token_register.get(serial)
+            label = record.label if record and record.label else attempt.label
+            keep_escrow(uow, serial, attempt.escrow, label, now, session.login)
         close_own_lease(uow.appointments, attempt.dossier_ref, LeaseEnd.DELIVERED, now)
         return _audit(
             uow,
@@ -155,7 +179,10 @@ def sign_acceptance(
             },
         )
 
-    return signature, in_transaction(devices.uow, deliver)
+    event = in_transaction(devices.uow, deliver)
+    if attempt.keeps_key_of is not None:
+        discard_replaced(devices, attempt, user_pin)
+    return signature, event
 
 
 def _signature_failed(
@@ -169,6 +196,7 @@ def _signature_failed(
         if isinstance(exc, PinLockedError):
             revocations.confirm(uow, attempt, PIN_LOCKED_NOTE, session.login, now)
             uow.journal.save_attempt(replace(attempt, status=AttemptStatus.ABANDONED), now)
+        if isinstance(exc, PinLockedError) and attempt.keeps_key_of is None:
             change_state(
                 uow, attempt.token_serial, TokenState.DEFECTIVE, now, session.login,
                 note=PIN_LOCKED_NOTE,

@@ -35,14 +35,19 @@ class MediumService:
         *,
         another: bool = False,
         expected: str | None = None,
+        preferred: str | None = None,
     ) -> TokenInfo:
         """The token the card in ``reader`` stands for. ``another``: the agent put in
         another token than the one of the dossier's interrupted run (so a blank token is
         preferred even if the first one is still plugged in). ``expected``: the token the
         step is for (a PIN unblock: the one delivered for the dossier), taken when it is
-        there even beside a blank one. Raises ``DeviceError``."""
+        there even beside a blank one. ``preferred``: taken when there, after the
+        interrupted run's (a renewal: the holder's own token, when it may be reused).
+        Raises ``DeviceError``."""
         appointment.require_open()
-        current = expected or (None if another else self.open_attempt_token(appointment))
+        current = expected or (
+            None if another else (self.open_attempt_token(appointment) or preferred)
+        )
         return token_in_reader(self._tokens.list_tokens(), reader, self._pairings, current)
 
     def open_attempt_token(self, appointment: Appointment) -> str | None:

@@ -46,7 +46,8 @@ from kiosk.domain.token_ports import TokenPort
 from kiosk.domain.token_register import TokenState
 from kiosk.services import acceptance, personalisation_start, uncertain_issuance
 from kiosk.services.appointment import Appointment
-from kiosk.services.personalisation_run import Devices, Run, on_failure
+from kiosk.services.personalisation_failure import on_failure
+from kiosk.services.personalisation_run import Devices, Run
 from kiosk.services.personalisation_start import TokenRefusedError
 from kiosk.services.personalisation_steps import JournalHook, ProgressCallback, StepRunner
 from kiosk.services.revocations import ABANDONED

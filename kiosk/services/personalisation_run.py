@@ -31,11 +31,11 @@ from kiosk.domain.personalisation_ports import (
 )
 from kiosk.domain.ports import Clock
 from kiosk.domain.so_pin_recovery import escrow_context
-from kiosk.domain.token_ports import DiscardedKeys, PinLockedError, TokenInfo, TokenPort
+from kiosk.domain.token_ports import DiscardedKeys, TokenInfo, TokenPort
 from kiosk.domain.token_register import SoPinEscrowRecord, TokenState
 from kiosk.services import revocations
-from kiosk.services.personalisation_start import PIN_LOCKED_NOTE, RunContext
-from kiosk.services.personalisation_steps import OnFailure, StepRunner
+from kiosk.services.personalisation_start import RunContext
+from kiosk.services.personalisation_steps import StepRunner
 from kiosk.services.token_register import change_state, discarded_keys_event, keep_escrow
 
 KEY_ID_BYTES = 16
@@ -103,9 +103,7 @@ class Run:
         so_pin = self.so_pin if self.plan.wipe and self.so_pin else new_so_pin(self.so_pin_length)
 
         def prepare(uow: PersonalisationUnitOfWork, attempt: Attempt) -> Attempt:
-            context = escrow_context(attempt.token_serial, ref)
-            ciphertext = self.devices.escrow.encrypt(so_pin, context)
-            escrow = SoPinEscrowRecord(ciphertext, context, self.devices.escrow.key_id)
+            escrow = self._escrow_for(attempt.token_serial, so_pin)
             if attempt.token_serial:
                 keep_escrow(
                     uow, attempt.token_serial, escrow, attempt.label, self._now(), self.agent
@@ -134,9 +132,7 @@ class Run:
             if escrow is not None and not attempt.token_serial:
                 # A blank token had no serial when the SO PIN was escrowed: bind the escrow
                 # to the serial it now has, so it cannot be passed off for another token.
-                context = escrow_context(serial, ref)
-                ciphertext = self.devices.escrow.encrypt(so_pin, context)
-                escrow = SoPinEscrowRecord(ciphertext, context, self.devices.escrow.key_id)
+                escrow = self._escrow_for(serial, so_pin)
             if escrow is not None:
                 keep_escrow(uow, serial, escrow, attempt.label, now, self.agent)
             return replace(attempt, token_serial=serial, escrow=escrow)
@@ -156,6 +152,11 @@ class Run:
             # hold a key pair it made before, and this cleans it however often it reruns.
             if self.plan.resume:
                 stale[:] = earlier_keys(uow.journal.entries(attempt.id), key_id)
+            if attempt.keeps_key_of and self.so_pin and attempt.escrow is None:
+                # The token goes to the renewal once accepted: its SO PIN (the back
+                # office's) is escrowed for it now, bound to the renewal's reference.
+                escrow = self._escrow_for(attempt.token_serial, self.so_pin)
+                attempt = replace(attempt, escrow=escrow)
             return replace(attempt, key_id=key_id, public_key_der=None)
 
         def generate() -> tuple[bytes, DiscardedKeys]:
@@ -232,10 +233,11 @@ class Run:
         def verified(uow: PersonalisationUnitOfWork, attempt: Attempt, _: None) -> Attempt:
             now = self._now()
             revocations.withdraw(uow, attempt, self.agent, now)
-            change_state(
-                uow, attempt.token_serial, TokenState.PERSONALISED, now, self.agent,
-                dossier_ref=ref,
-            )  # fmt: skip
+            if attempt.keeps_key_of is None:  # else the holder's until the acceptance
+                change_state(
+                    uow, attempt.token_serial, TokenState.PERSONALISED, now, self.agent,
+                    dossier_ref=ref,
+                )  # fmt: skip
             return replace(attempt, status=AttemptStatus.VERIFIED)
 
         self.runner.run(Step.VERIFY, self._checks, update=verified)
@@ -269,6 +271,11 @@ class Run:
     def _now(self) -> datetime:
         return self.devices.clock.now()
 
+    def _escrow_for(self, serial: str, so_pin: str) -> SoPinEscrowRecord:
+        context = escrow_context(serial, self.ctx.reference)
+        ciphertext = self.devices.escrow.encrypt(so_pin, context)
+        return SoPinEscrowRecord(ciphertext, context, self.devices.escrow.key_id)
+
     def _certificate(self) -> IssuedCertificate:
         cert = self.attempt.certificate
         if cert is None:
@@ -280,21 +287,3 @@ def _required(key_id: bytes | None) -> bytes:
     if key_id is None:
         raise IntegrityError("Aucun identifiant de clé n'est enregistré pour cette tentative.")
     return key_id
-
-
-def on_failure(devices: Devices, agent: str) -> OnFailure:
-    """What a failed step leaves behind, in the transaction that journals the failure."""
-
-    def failed(uow: PersonalisationUnitOfWork, attempt: Attempt, exc: BaseException) -> Attempt:
-        now = devices.clock.now()
-        if isinstance(exc, PinLockedError | CertificateVerificationError):
-            note = PIN_LOCKED_NOTE if isinstance(exc, PinLockedError) else VERIFICATION_NOTE
-            revocations.confirm(uow, attempt, note, agent, now)
-            if attempt.token_serial:
-                change_state(uow, attempt.token_serial, TokenState.DEFECTIVE, now, agent, note=note)
-            return replace(attempt, status=AttemptStatus.ABANDONED)
-        if attempt.certificate is not None and attempt.status is AttemptStatus.IN_PROGRESS:
-            revocations.ensure_pending(uow, attempt, agent, now)
-        return attempt
-
-    return failed

@@ -163,6 +163,7 @@ def begin(
                     "token": facts.serial,
                     "from_step": plan.first_step.value,
                     "wipe": plan.wipe,
+                    "keeps_key_of": attempt.keeps_key_of,
                 },
             )
         )
@@ -211,9 +212,13 @@ def _fresh(
             abandon(uow, attempt, revocations.ABANDONED, agent, at)
     if facts.serial:
         _register_seen(uow, ctx.record, facts, at, agent)
-    return uow.journal.new_attempt(
+    attempt = uow.journal.new_attempt(
         ctx.reference, facts.serial, agent, token_label(ctx.dossier), plan.wipe, at
     )
+    if plan.keeps_key_of is not None:
+        attempt = replace(attempt, keeps_key_of=plan.keeps_key_of)
+        uow.journal.save_attempt(attempt, at)
+    return attempt
 
 
 def _register_seen(

@@ -7,9 +7,12 @@ answers, token, acceptance), with three differences, all here:
 1. ``renewal(reference)`` says it is one, which certificate it replaces, and whether the
    holder's current token may take the new certificate (``token_reuse`` of the product);
 2. ``check_token`` and ``personalise`` stand in for the personalisation's: given that
-   token, still registered as delivered for the renewed dossier, they ask the back office
-   for its SO PIN (``SoPinRecovery``) and personalise it again after a wipe; any other
-   token goes the usual way;
+   token, still registered as delivered for the renewed dossier, the new key pair is made
+   beside the holder's, with their current PIN (the old certificate stays usable until
+   the acceptance, which destroys its key pair: ``kiosk.services.replaced_keys``); at the
+   agent's choice (``wipe``: a PIN forgotten or locked) the token is wiped with its SO
+   PIN from the back office (``SoPinRecovery``) and personalised again. Either way the
+   token's SO PIN is escrowed again for the renewal. Any other token goes the usual way;
 3. once the holder has accepted the new certificate, ``supersede`` (called by
    ``DeliveryService.accept``) confirms the old certificate's revocation for
    ``superseded``, marks the renewed dossier REVOKED and asks the CA to revoke it (the
@@ -17,12 +20,15 @@ answers, token, acceptance), with three differences, all here:
    renewals delivered whose old certificate is still in service (a kiosk stopped in
    between), and ``supersede`` completes them.
 
-Reusing the token wipes the old key before the new certificate exists. So the CA is asked
-first whether it answers (``CaAvailability``: a CMP general message; the embedded CA
-always answers): while it does not, the token is left as it is, its certificate in
-service. A renewal whose appointment ends without a delivery after the wipe (a token
-pulled for good, a CA that refuses) has left the old certificate without a key:
-``holder_key_erased`` then revokes it (``cessationOfOperation``), as the appointment ends.
+Wiping the holder's token destroys the old key before the new certificate exists. So the
+CA is asked first whether it answers (``CaAvailability``: a CMP general message; the
+embedded CA always answers): while it does not, the token is left as it is, its
+certificate in service. A renewal whose appointment ends without a delivery after the
+wipe (a token pulled for good, a CA that refuses) has left the old certificate without a
+key: ``holder_key_erased`` then revokes it (``cessationOfOperation``), as the appointment
+ends. Beside the holder's key none of this arises: until the acceptance, the token is
+theirs as it was, plus a key pair (and perhaps a certificate, revoked) of a run that
+never finished.
 """
 
 from __future__ import annotations
@@ -69,10 +75,12 @@ NO_BACK_OFFICE = (
 
 @dataclass(frozen=True)
 class ReusedTokenCheck(TokenCheck):
-    """The check of the holder's current token, to be wiped (its SO PIN from the back
-    office) and personalised again for the renewal."""
+    """The check of the holder's current token: the new key pair is made beside theirs
+    (``keeps_key``, with their current PIN), or, at the agent's choice (a PIN forgotten
+    or locked), the token is wiped with its SO PIN from the back office."""
 
     renews: str = ""  # the dossier whose token it is
+    keeps_key: bool = True
 
 
 class RenewalService:
@@ -98,6 +106,12 @@ class RenewalService:
         with self._uow() as uow:
             return _renewal(uow, reference)
 
+    def reusable_token(self, reference: str) -> str | None:
+        """The holder's current token, when the renewal ``reference`` may take it: the
+        token step prefers it to a blank one (F3, another token, goes back to blank)."""
+        found = self.renewal(reference)
+        return found.previous_token if found is not None and found.token_reuse else None
+
     def superseded_serial(self, reference: str) -> str | None:
         """The serial of the certificate a renewal replaces, for its receipt."""
         found = self.renewal(reference)
@@ -114,9 +128,9 @@ class RenewalService:
         reuse = self._reuse(appointment.reference, serial)
         if reuse is None:
             return self._personalisation.check_token(appointment, serial, wipe=wipe)
-        check = self._personalisation.check_token(appointment, serial, wipe=True, reuse_for=reuse)
+        check = self._personalisation.check_token(appointment, serial, wipe=wipe, reuse_for=reuse)
         facts = {field.name: getattr(check, field.name) for field in fields(check)}
-        return ReusedTokenCheck(**facts, renews=reuse)
+        return ReusedTokenCheck(**facts, renews=reuse, keeps_key=not wipe)
 
     def personalise(
         self,
@@ -141,8 +155,9 @@ class RenewalService:
             raise ConfigError("back_office_key", NO_BACK_OFFICE)
         appointment.require_checks(Purpose.DELIVERY)  # before the back office is asked
         # The wipe cannot be undone: with the CA silent, the holder would leave with an
-        # erased token and no new certificate. Ask it first (nothing issued).
-        silent = self._availability.unavailable() if self._availability else None
+        # erased token and no new certificate. Ask it first (nothing issued). Beside the
+        # holder's key nothing is erased: a silent CA only stops the run.
+        silent = self._availability.unavailable() if wipe and self._availability else None
         with self._uow() as uow:
             uow.audit.append(
                 AuditDraft(
@@ -150,16 +165,23 @@ class RenewalService:
                     Outcome.SUCCESS if silent is None else Outcome.REFUSED,
                     appointment.session.login,
                     appointment.reference,
-                    {"token": serial, "renews": reuse, "ca_problem": silent},
+                    {
+                        "token": serial,
+                        "renews": reuse,
+                        "keeps_key": not wipe,
+                        "ca_problem": silent,
+                    },
                 )
             )
             uow.commit()
         if silent is not None:
             raise DeviceError(CA_SILENT.format(problem=silent))
+        # Wiped, the token needs its current SO PIN; beside the holder's key, the token
+        # keeps it, escrowed again for the renewal it is handed over for.
         current_so_pin = self._recovery.recover_so_pin(serial, reuse)
         try:
             return self._personalisation.personalise(
-                appointment, serial, user_pin, wipe=True, so_pin=current_so_pin,
+                appointment, serial, user_pin, wipe=wipe, so_pin=current_so_pin,
                 progress=progress, reuse_for=reuse,
             )  # fmt: skip
         finally:

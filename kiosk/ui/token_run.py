@@ -16,6 +16,7 @@ from kiosk.domain.personalisation_journal import Step
 from kiosk.domain.receipt import ReceiptCore
 from kiosk.domain.token_ports import TokenInfo
 from kiosk.services.personalisation import PersonalisationResult, TokenCheck
+from kiosk.services.renewal import ReusedTokenCheck
 
 # A run taken up at one of these steps finds the holder's PIN already on the token.
 PIN_ON_TOKEN = frozenset({Step.GENERATE_KEY, Step.BUILD_CSR, Step.ISSUE, Step.WRITE, Step.VERIFY})
@@ -69,7 +70,12 @@ class TokenRun:
         """The holder types the PIN already on the token instead of choosing one."""
         check = self.check
         resumed_after_pin = check is not None and check.resumes and check.first_step in PIN_ON_TOKEN
-        return resumed_after_pin or self.pin_on_token
+        return resumed_after_pin or self.pin_on_token or self.keeps_holders_key
+
+    @property
+    def keeps_holders_key(self) -> bool:
+        """A renewal on the holder's own token, beside their key: their PIN stays."""
+        return isinstance(self.check, ReusedTokenCheck) and self.check.keeps_key
 
     def token_read(self, token: TokenInfo, check: TokenCheck) -> None:
         self.token, self.check = token, check

@@ -28,6 +28,16 @@ REUSED = (
     "effacé avec son code PIN administrateur donné par le back-office, puis personnalisé "
     "pour le renouvellement."
 )
+REUSED_BESIDE = (
+    "Support actuel du titulaire (certificat du dossier {renews}, renouvelé) : la nouvelle "
+    "clé y est créée à côté de l'actuelle, qui reste utilisable jusqu'à l'acceptation du "
+    "nouveau certificat ; le titulaire saisit son code PIN actuel. Code PIN oublié ou "
+    "bloqué : F4 efface le support (code PIN administrateur donné par le back-office)."
+)
+HOLDERS_PIN_LOCKED = (
+    "F3 : revenir au support, puis F4 : l'effacer (code PIN administrateur donné par le "
+    "back-office) ; le titulaire choisira un nouveau code PIN"
+)
 REUSE_REFUSED = (
     "Le code PIN administrateur donné par le back-office ne convient pas à ce support : "
     "il ne peut pas être réutilisé."
@@ -50,7 +60,7 @@ def check_verdict(check: TokenCheck, wipe: bool) -> tuple[Kind, str]:
             return Kind.ERROR, f"{check.refusal} F4 : effacer ce support."
         return Kind.ERROR, f"Support refusé : {check.refusal} Insérez un autre support ; {END}."
     if isinstance(check, ReusedTokenCheck):
-        text = REUSED.format(renews=check.renews)
+        text = (REUSED_BESIDE if check.keeps_key else REUSED).format(renews=check.renews)
     elif wipe:
         text = "Le support sera effacé, puis personnalisé pour ce dossier."
     elif check.resumes and check.first_step is not None:
@@ -65,10 +75,17 @@ def check_verdict(check: TokenCheck, wipe: bool) -> tuple[Kind, str]:
     return Kind.OK, f"{text} {TO_HOLDER}"
 
 
-def failure_advice(error: KioskError, *, so_pin_refused: bool = False, reused: bool = False) -> str:
+def failure_advice(
+    error: KioskError,
+    *,
+    so_pin_refused: bool = False,
+    reused: bool = False,
+    holders_key: bool = False,
+) -> str:
     """The message of a failed run, followed by the way forward. ``so_pin_refused``: the
     PIN refused was the SO PIN used to erase the token: the one the agent typed, or, for
-    the holder's current token reused by a renewal (``reused``), the back office's."""
+    the holder's current token reused by a renewal (``reused``), the back office's.
+    ``holders_key``: a renewal beside the holder's key, whose token stays theirs."""
     if isinstance(error, TokenRemovedError):
         return f"{REMOVED} Sinon, {ANOTHER} ; {END}."
     if so_pin_refused and reused:
@@ -77,6 +94,8 @@ def failure_advice(error: KioskError, *, so_pin_refused: bool = False, reused: b
         return f"{error.message} {BACK_TO_SUPPORT} ; {END}."
     if isinstance(error, PinIncorrectError):
         return f"{error.message} Entrée : le titulaire saisit à nouveau son code PIN."
+    if isinstance(error, PinLockedError) and holders_key:
+        return f"{error.message} {HOLDERS_PIN_LOCKED} ; {END}."
     if isinstance(error, PinLockedError | TokenRefusedError):
         return f"{error.message} {ANOTHER} ; {END}."
     if isinstance(error, StorageError):

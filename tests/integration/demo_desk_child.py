@@ -52,13 +52,13 @@ def main(printed: dict[str, Any]) -> dict[str, Any]:
     revoked = services.desk_revocation.revoke(appointment, reason, confirm=True)
     out["revoked"] = {"published": revoked.published, "problem": revoked.problem}
 
-    renewal = printed["renewal"]
+    renewal = printed["renewal"]  # on the holder's own token, with the PIN they have
     appointment = checked(services, session, renewal["code"], renewal, Purpose.DELIVERY)
-    inserted = services.media.token_in(appointment, services.reader.readers()[0])
-    out["renewal_token_was_blank"] = inserted.blank
-    result = services.renewals.personalise(appointment, inserted.serial, NEW_PIN)
+    check = services.renewals.check_token(appointment, renewal["token"])
+    out["renewal_keeps_key"] = getattr(check, "keeps_key", False) and check.refusal is None
+    result = services.renewals.personalise(appointment, renewal["token"], renewal["pin"])
     core = services.delivery.receipt_core(appointment, result)
-    delivered = services.delivery.accept(appointment, result, NEW_PIN, core)
+    delivered = services.delivery.accept(appointment, result, renewal["pin"], core)
     out["renewal"] = {"problems": list(delivered.problems), "token": core.token_serial}
     services.auth.logout(session)
     return out

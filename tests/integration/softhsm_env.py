@@ -15,6 +15,7 @@ A missing SoftHSM or OpenSC skips the tests with the reason; ``KIOSK_REQUIRE_SOF
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -130,3 +131,30 @@ def ca_folder(softhsm: SoftHsm, tmp_path_factory: pytest.TempPathFactory) -> Pat
 @pytest.fixture(scope="session")
 def embedded_ca(softhsm: SoftHsm, ca_folder: Path) -> EmbeddedCA:
     return EmbeddedCA.load(ca_folder, module_path=softhsm.module)
+
+
+def token_objects(softhsm: SoftHsm, serial: str, pin: str) -> list[tuple[str, str]]:
+    """(object kind, ID) of every object on the token ``serial`` as ``pkcs11-tool`` lists
+    them, logged in with ``pin``; the token is found by its slot."""
+    slots = softhsm.run("pkcs11-tool", "--module", softhsm.module, "--list-token-slots")
+    slot = None
+    for line in slots.splitlines():
+        found = re.match(r"Slot \d+ \((0x[0-9a-f]+)\)", line)
+        if found:
+            slot = found.group(1)
+        elif line.strip().startswith("serial num") and line.split(":", 1)[1].strip() == serial:
+            break
+    else:
+        raise AssertionError(f"token {serial} not listed:\n{slots}")
+    assert slot is not None
+    listing = softhsm.run(
+        "pkcs11-tool", "--module", softhsm.module, "--slot", str(int(slot, 16)),
+        "--login", "--pin", pin, "--list-objects",
+    )  # fmt: skip
+    objects, kind = [], ""
+    for line in listing.splitlines():
+        if line and not line[0].isspace():
+            kind = line.split(";")[0].strip()
+        elif line.strip().startswith("ID:"):
+            objects.append((kind, line.split(":", 1)[1].strip()))
+    return objects

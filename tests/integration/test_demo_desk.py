@@ -73,7 +73,10 @@ def printed(text: str) -> dict[str, Any]:
     block = text.split("À essayer au guichet", 1)[1]
     unblock = re.search(r"Débloquer le PIN\s+(\S+).*\n\s+n° de série : (\S+)", block)
     revoke = re.search(r"Révoquer\s+(\S+).*\n\s+n° de série : (\S+)", block)
-    renewal = re.search(r"Renouvellement\s+(\S+)", block)
+    renewal = re.search(
+        r"Renouvellement\s+(\S+)(?:.*\n)+?\s+sur son support actuel n° (\S+) : code PIN (\d+)",
+        block,
+    )
     declined = re.search(
         r"(CS-[\d-]+) \(.*\) a refusé la remise(?:.*\n)+?\s+son certificat (\S+)", block
     )
@@ -90,7 +93,7 @@ def printed(text: str) -> dict[str, Any]:
         "password": camille.password,
         "pin_unblock": {"reference": unblock[1], "serial": unblock[2], **holders[unblock[1]]},
         "revocation": {"reference": revoke[1], "serial": revoke[2], **holders[revoke[1]]},
-        "renewal": {"code": renewal[1], **holders[RENEWAL]},
+        "renewal": {"code": renewal[1], "token": renewal[2], "pin": renewal[3], **holders[RENEWAL]},
         "declined": {"reference": declined[1], "serial": declined[2]},
     }
 
@@ -180,9 +183,15 @@ def test_the_three_desk_journeys_run_on_a_fresh_demo_home_with_what_was_printed(
     assert states[unblocked] == "delivered"  # a new PIN, the same certificate
     assert done["revoked"] == {"published": True, "problem": None}
     assert states[to_try["revocation"]["reference"]] == "revoked"
-    assert done["renewal_token_was_blank"] and done["renewal"]["problems"] == []
+    assert done["renewal_keeps_key"] and done["renewal"]["problems"] == []
     assert states[RENEWAL] == "delivered" and states["CS-2026-000995"] == "revoked"
-    assert any(done["renewal"]["token"] == t.serial for t in tokens(demo))
+    # the holder's own token, the renewal's certificate on it, the old one gone
+    [renewed_on] = [t for t in tokens(demo) if t.serial == to_try["renewal"]["token"]]
+    assert done["renewal"]["token"] == renewed_on.serial
+    on_token = {s.lstrip("0") for s in renewed_on.certificate_serials}
+    delivered = dict(rows(demo, "SELECT dossier_ref, cert_serial FROM deliveries"))
+    assert delivered[RENEWAL].lstrip("0") in on_token
+    assert delivered["CS-2026-000995"].lstrip("0") not in on_token
 
     # The back office, with the commands printed: only the declined delivery's certificate
     # is left to revoke (the desk's revocation and the renewal's were published at once).

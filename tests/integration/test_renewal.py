@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.adapters.ca.checks import X509CertificateChecker
 from kiosk.adapters.ca.embedded_ca import EmbeddedCA
 from kiosk.adapters.fakes.fake_token import FakeTokenPort
 from kiosk.adapters.token.pkcs11_token import Pkcs11TokenAdapter
@@ -28,7 +29,7 @@ from kiosk.domain.renewal import RenewalLink
 from kiosk.domain.token_register import TokenState
 from kiosk.services.appointment import EndReason
 from kiosk.services.personalisation import TokenRefusedError
-from kiosk.services.renewal import RenewalService
+from kiosk.services.renewal import RenewalService, ReusedTokenCheck
 from tests.integration.crl_env import (
     ca_copy,
     crl_text,
@@ -39,6 +40,7 @@ from tests.integration.crl_env import (
 from tests.integration.db_env import database_url
 from tests.integration.fake_desk import DIGEST, OTHER, SERIAL, ca, template, tokens
 from tests.integration.journeys_env import (
+    NEW_PIN,
     WRONG,
     Journeys,
     OnSoftHsm,
@@ -50,7 +52,7 @@ from tests.integration.journeys_env import (
 )
 from tests.integration.personalisation_env import SESSION, USER_PIN
 from tests.integration.pg_env import postgres
-from tests.integration.softhsm_env import ca_folder, softhsm, token_adapter
+from tests.integration.softhsm_env import SoftHsm, ca_folder, softhsm, token_adapter, token_objects
 
 pytestmark = pytest.mark.integration
 _FIXTURES = (database_url, postgres, template, ca, tokens, softhsm, token_adapter, ca_folder)
@@ -133,24 +135,112 @@ def test_a_renewal_on_a_new_token_revokes_the_old_certificate_once_accepted(
     assert len(world.revocations(renewing.previous)) == 1
 
 
-def test_a_renewal_may_reuse_the_holders_token_when_the_product_allows_it(
-    renewing: Renewing, token_adapter: Pkcs11TokenAdapter, tmp_path: Path
+def test_a_renewal_on_the_holders_token_keeps_their_key_until_the_new_one_is_accepted(
+    renewing: Renewing, token_adapter: Pkcs11TokenAdapter, softhsm: SoftHsm, tmp_path: Path
 ) -> None:
     journeys, token = renewing.journeys, renewing.old_token
     journeys.allow_token_reuse("SIGN-p256")
     appointment = journeys.checked(renewing.renewal)
     check = journeys.renewals.check_token(appointment, token)
+    assert isinstance(check, ReusedTokenCheck) and check.keeps_key
     assert check.refusal is None and not check.resumes
+    with journeys.world.db() as uow:
+        old = uow.deliveries.get(renewing.previous)
+    assert old is not None
+
+    result = journeys.renewals.personalise(appointment, token, USER_PIN)  # their current PIN
+
+    # Verified, not yet accepted: the holder's certificate is still theirs and still works.
+    assert result.token_serial == token and result.key_id != old.key_id
+    ids = {kind: {i for k, i in token_objects(softhsm, token, USER_PIN) if k == kind} for kind in
+           ("Private Key Object", "Certificate Object")}  # fmt: skip
+    assert ids["Private Key Object"] == {old.key_id.hex(), result.key_id.hex()}
+    assert {old.key_id.hex(), result.key_id.hex()} <= ids["Certificate Object"]
+    assert token_adapter.read_certificate(token, old.key_id) == renewing.old_der
+    record = journeys.world.record(token)
+    assert record is not None and record.state is TokenState.DELIVERED
+    assert record.dossier_ref == renewing.previous
+    assert journeys.world.dossier_state(renewing.previous) is DossierState.DELIVERED
+
+    core = journeys.delivery.receipt_core(appointment, result)
+    delivered = journeys.delivery.accept(appointment, result, USER_PIN, core)
+
+    assert delivered.problems == ()
+    objects = token_objects(softhsm, token, USER_PIN)
+    assert [i for k, i in objects if k == "Private Key Object"] == [result.key_id.hex()]
+    assert old.key_id.hex() not in {i for _, i in objects}  # key pair and certificate gone
+    assert token_adapter.read_certificate(token, result.key_id) == result.certificate.cert_der
+    record = journeys.world.record(token)
+    assert record is not None and record.state is TokenState.DELIVERED
+    assert record.dossier_ref == renewing.renewal
+    assert record.escrow is not None and f"dossier={renewing.renewal}" in record.escrow.context
+    assert journeys.world.dossier_state(renewing.previous) is DossierState.REVOKED
+    revoked = verify_with_crl(renewing.folder, renewing.old_der, tmp_path)
+    assert "certificate revoked" in revoked.stdout + revoked.stderr
+    events = journeys.events(renewing.renewal)
+    started = next(d for e, _, d in events if e == "personalisation.started")
+    assert started["wipe"] is False and started["keeps_key_of"] == renewing.previous
+    assert started["from_step"] == "key_generated"
+    discarded = [(o, d) for e, o, d in events if e == "token.keys_discarded"]
+    assert discarded == [("success", {**discarded[0][1], "destroyed": 1, "refused": 0})]
+    assert discarded[0][1]["key_ids"] == old.key_id.hex()
+
+
+def test_a_renewal_beside_the_holders_key_that_fails_leaves_their_certificate_working(
+    renewing: Renewing, token_adapter: Pkcs11TokenAdapter, tmp_path: Path
+) -> None:
+    journeys, token = renewing.journeys, renewing.old_token
+    journeys.allow_token_reuse("SIGN-p256")
+    personalisation = replace(journeys.world, ca=RefusingCa(journeys.world.ca)).service()
+    renewals = RenewalService(
+        journeys.world.db, personalisation, journeys.world.clock,
+        recovery=journeys.recovery, authority=journeys.authority,
+    )  # fmt: skip
+    appointment = journeys.checked(renewing.renewal)
+    with journeys.world.db() as uow:
+        old = uow.deliveries.get(renewing.previous)
+    assert old is not None
+
+    with pytest.raises(CaRejectedError):
+        renewals.personalise(appointment, token, USER_PIN)
+    personalisation.abandon(appointment)
+    journeys.appointments.end(appointment, EndReason.TOKEN_DEFECTIVE)
+
+    # The holder leaves with the token they came with: their key signs, their certificate
+    # is valid, the register and the dossier renewed are as they were.
+    challenge = b"\x5a" * 32
+    signature = token_adapter.sign(token, USER_PIN, old.key_id, challenge)
+    checker = X509CertificateChecker([journeys.world.root_der])
+    assert checker.signature_verifies(renewing.old_der, challenge, signature)
+    assert token_adapter.read_certificate(token, old.key_id) == renewing.old_der
+    still = verify_with_crl(renewing.folder, renewing.old_der, tmp_path)
+    assert still.returncode == 0, still.stdout + still.stderr
+    record = journeys.world.record(token)
+    assert record is not None and record.state is TokenState.DELIVERED
+    assert record.dossier_ref == renewing.previous
+    assert journeys.world.dossier_state(renewing.previous) is DossierState.DELIVERED
+    assert renewals.holder_key_erased(SESSION, renewing.renewal) is None
+    assert journeys.world.revocations(renewing.previous) == []
+
+
+def test_the_agent_may_wipe_the_holders_token_for_the_renewal_instead(
+    renewing: Renewing, token_adapter: Pkcs11TokenAdapter, tmp_path: Path
+) -> None:
+    journeys, token = renewing.journeys, renewing.old_token
+    journeys.allow_token_reuse("SIGN-p256")
+    appointment = journeys.checked(renewing.renewal)
+    check = journeys.renewals.check_token(appointment, token, wipe=True)
+    assert isinstance(check, ReusedTokenCheck) and not check.keeps_key
     with journeys.world.db() as uow:
         old_key = uow.deliveries.get(renewing.previous)
     assert old_key is not None
 
-    result = journeys.renewals.personalise(appointment, token, USER_PIN)
+    result = journeys.renewals.personalise(appointment, token, NEW_PIN, wipe=True)
+    assert token_adapter.public_key(token, old_key.key_id) is None  # wiped: the old key is gone
     core = journeys.delivery.receipt_core(appointment, result)
-    delivered = journeys.delivery.accept(appointment, result, USER_PIN, core)
+    delivered = journeys.delivery.accept(appointment, result, NEW_PIN, core)
 
     assert delivered.problems == () and result.token_serial == token
-    assert token_adapter.public_key(token, old_key.key_id) is None  # wiped: the old key is gone
     assert token_adapter.read_certificate(token, result.key_id) == result.certificate.cert_der
     record = journeys.world.record(token)
     assert record is not None and record.state is TokenState.DELIVERED
@@ -163,7 +253,7 @@ def test_a_renewal_may_reuse_the_holders_token_when_the_product_allows_it(
     assert types.index("renewal.token_reuse") < types.index("personalisation.started")
     events = journeys.events(renewing.renewal)
     started = next(d for e, _, d in events if e == "personalisation.started")
-    assert started["wipe"] is True
+    assert started["wipe"] is True and started["keeps_key_of"] is None
 
 
 class SilentCa:
@@ -193,7 +283,7 @@ def test_the_holders_token_is_not_wiped_while_the_ca_does_not_answer(
     assert old is not None
 
     with pytest.raises(DeviceError) as refused:
-        renewals.personalise(appointment, token, USER_PIN)
+        renewals.personalise(appointment, token, NEW_PIN, wipe=True)
 
     assert silent.asked == 1
     assert refused.value.message.startswith(
@@ -250,7 +340,7 @@ def test_a_renewal_ended_after_the_wipe_revokes_the_certificate_whose_key_it_era
     assert old is not None
 
     with pytest.raises(CaRejectedError):
-        renewals.personalise(appointment, token, USER_PIN)
+        renewals.personalise(appointment, token, NEW_PIN, wipe=True)
     assert token_adapter.public_key(token, old.key_id) is None  # the wipe came first
     # While the appointment goes on the run may be taken up again: nothing is revoked yet.
     assert journeys.world.dossier_state(renewing.previous) is DossierState.DELIVERED

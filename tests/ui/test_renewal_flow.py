@@ -62,6 +62,7 @@ from tests.ui.sample_data import (
 )
 from tests.ui.token_env import (
     FAKE_SERIALS,
+    HOLDER_PIN,
     fake_token_app,
     no_pin_anywhere,
     said,
@@ -69,6 +70,7 @@ from tests.ui.token_env import (
     softhsm_app,
     start_run,
     to_personalised,
+    to_pin_screen,
     to_receipt,
     to_token_step,
     until,
@@ -95,10 +97,13 @@ async def renewal_section(pilot: KioskPilot) -> dict[str, str]:
     return rows
 
 
-async def finish_delivery(pilot: KioskPilot, *, replaces: str | None = None) -> str:
+async def finish_delivery(
+    pilot: KioskPilot, *, replaces: str | None = None, current: bool = False
+) -> str:
     """From a token that checked out to the receipt; what the receipt screen says. The
-    holder is told, before accepting, which certificate the new one ``replaces``."""
-    await to_personalised(pilot)
+    holder is told, before accepting, which certificate the new one ``replaces``;
+    ``current``: they type the PIN of their own token instead of choosing one."""
+    await to_personalised(pilot, current=current)
     told = f"ce certificat remplace votre certificat n° {replaces}, qui sera révoqué"
     await to_receipt(pilot, acceptance_says=told if replaces else None)
     assert isinstance(pilot.app.screen, ReceiptViewScreen)
@@ -172,13 +177,32 @@ async def test_the_holders_current_token_is_reused_when_the_product_allows_it(
             "Support actuel": f"réutilisable : support n° {HOLDERS_TOKEN}",
         }
 
+        holders = devices.tokens.tokens[0]
+        [old_key] = holders.keys
+
         await renewal_identified(pilot, REF_CONVOKED, login=False)
         await shows(pilot, "Support actuel du titulaire (certificat du dossier CS-2026-000123")
-        assert "effacé avec son code PIN administrateur donné par le back-office" in said(app)
-        shown = await finish_delivery(pilot)
+        assert "la nouvelle clé y est créée à côté de l'actuelle" in said(app)
+        await to_pin_screen(pilot)
+        shown = " ".join(said(app).split())
+        assert "l'actuel y reste utilisable jusqu'à ce que vous acceptiez le nouveau" in shown
+        assert not app.screen.query("#pin-confirm")  # typed once, as they have had it
+        await type_into(pilot, "#pin", HOLDER_PIN)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")  # « Rendez l'écran à l'agent »
+        await settle(pilot)
+        await shows(pilot, "Support personnalisé et vérifié")
+        assert old_key in holders.keys and len(holders.keys) == 2  # theirs until accepted
+        await to_receipt(pilot)
+        shown = said(app)
+        await pilot.press("enter")
+        await settle(pilot)
 
         assert "Renouvellement effectué : dossier CS-2026-000140" in shown
         assert f"certificat remplacé n° {first} : révoqué." in shown
+    assert old_key not in holders.keys and len(holders.keys) == 1
+    assert list(holders.certificates) == list(holders.keys)
 
     assert authority.revoked == [(first, RevocationReason.SUPERSEDED)]
     assert desk.dossier(REF_CONVOKED).state is DossierState.REVOKED
@@ -205,9 +229,10 @@ async def test_a_holder_whose_pin_is_locked_renews_on_their_own_token(tmp_path: 
         devices.tokens.tokens[0].tries_left = 0  # three years on, the PIN is forgotten
 
         await renewal_identified(pilot, REF_CONVOKED, login=False)
-        await shows(pilot, "Support actuel du titulaire (certificat du dossier CS-2026-000123")
+        await shows(pilot, "Le code PIN du titulaire est bloqué sur ce support")
         assert "défectueux" not in said(app)
-        shown = await finish_delivery(pilot)
+        await wipe_holders_token(pilot)
+        shown = await finish_delivery(pilot)  # a new PIN chosen
 
     assert f"certificat remplacé n° {first} : révoqué." in shown
     assert authority.revoked == [(first, RevocationReason.SUPERSEDED)]
@@ -234,6 +259,7 @@ async def test_a_renewal_ended_after_wiping_the_holders_token_revokes_the_old_ce
 
         await renewal_identified(pilot, REF_CONVOKED, login=False)
         await shows(pilot, "Support actuel du titulaire (certificat du dossier CS-2026-000123")
+        await wipe_holders_token(pilot)  # the holder forgot their PIN
         await start_run(pilot)
         await until(pilot, lambda: "Erreur" in said(app), "the CA's failure")
         assert authority.revoked == []  # the run may still be taken up: nothing revoked
@@ -330,6 +356,7 @@ async def test_a_holders_token_refusing_the_back_offices_so_pin_asks_for_another
 
         await renewal_identified(pilot, REF_CONVOKED, login=False)
         await shows(pilot, "Support actuel du titulaire")
+        await wipe_holders_token(pilot)
         await to_personalised_or_failed(pilot)
         shown = said(app)
 
@@ -343,6 +370,16 @@ async def test_a_holders_token_refusing_the_back_offices_so_pin_asks_for_another
 
     assert desk.dossier(REF_CONVOKED).state is DossierState.DELIVERED
     assert holders.label.startswith("CCI LE GOFF")  # untouched: not wiped
+
+
+async def wipe_holders_token(pilot: KioskPilot) -> None:
+    """F4 on the holder's own token, and the agent's « oui »: checked again as a wipe."""
+    await pilot.press("f4")
+    await settle(pilot)
+    assert "Sa clé et son certificat actuels seront détruits" in said(pilot.app)
+    await pilot.press("enter")
+    await settle(pilot)
+    await shows(pilot, "effacé avec son code PIN administrateur donné par le back-office")
 
 
 async def to_personalised_or_failed(pilot: KioskPilot) -> None:

@@ -7,7 +7,6 @@ kiosk without its PKI. No PIN is ever on screen, in the log or in the database."
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from kiosk.ui.screens.personalise_progress import PersonaliseProgressScreen
 from kiosk.ui.screens.token_insert import TokenInsertScreen
 from kiosk.ui.widgets.secret_input import SecretInput
 from kiosk.ui.widgets.step_progress import RowState
-from tests.integration.softhsm_env import SoftHsm, ca_folder, softhsm
+from tests.integration.softhsm_env import SoftHsm, ca_folder, softhsm, token_objects
 from tests.ui.app_env import (
     run_async,
     screen_text,
@@ -46,32 +45,6 @@ from tests.ui.token_env import (
 )
 
 _FIXTURES = (softhsm, ca_folder)
-
-
-def _token_objects(softhsm: SoftHsm, serial: str) -> list[tuple[str, str]]:
-    """(object kind, ID) of every object on the token ``serial``, found by its slot."""
-    slots = softhsm.run("pkcs11-tool", "--module", softhsm.module, "--list-token-slots")
-    slot = None
-    for line in slots.splitlines():
-        found = re.match(r"Slot \d+ \((0x[0-9a-f]+)\)", line)
-        if found:
-            slot = found.group(1)
-        elif line.strip().startswith("serial num") and line.split(":", 1)[1].strip() == serial:
-            break
-    else:
-        raise AssertionError(f"token {serial} not listed:\n{slots}")
-    assert slot is not None
-    listing = softhsm.run(
-        "pkcs11-tool", "--module", softhsm.module, "--slot", str(int(slot, 16)),
-        "--login", "--pin", HOLDER_PIN, "--list-objects",
-    )  # fmt: skip
-    objects, kind = [], ""
-    for line in listing.splitlines():
-        if line and not line[0].isspace():
-            kind = line.split(";")[0].strip()
-        elif line.strip().startswith("ID:"):
-            objects.append((kind, line.split(":", 1)[1].strip()))
-    return objects
 
 
 @pytest.mark.integration
@@ -121,7 +94,7 @@ async def test_a_complete_delivery_on_softhsm(
     delivered = desk.last("dossier.delivered").details
     receipts = list(desk.desk.settings.receipts_dir.glob("CS-2026-000123-*.pdf"))
     assert len(receipts) == 1 and receipts[0].read_bytes().startswith(b"%PDF-")
-    objects = _token_objects(softhsm, str(delivered["token_serial"]))
+    objects = token_objects(softhsm, str(delivered["token_serial"]), HOLDER_PIN)
     certificates = {i for kind, i in objects if kind == "Certificate Object"}
     keys = {i for kind, i in objects if kind == "Private Key Object"}
     assert keys & certificates, objects

@@ -237,18 +237,25 @@ def step_rows(pilot: KioskPilot) -> dict[Step, RowState]:
     return {step: view.row_state(step) for step in Step}
 
 
-async def start_run(pilot: KioskPilot, pin: str = HOLDER_PIN) -> None:
-    """From the Support step: the PIN chosen, the screen back to the agent, where the
-    personalisation runs."""
+async def start_run(pilot: KioskPilot, pin: str = HOLDER_PIN, *, current: bool = False) -> None:
+    """From the Support step: the PIN chosen (or, ``current``, the PIN already on the
+    holder's token typed once), the screen back to the agent, where the run goes on."""
     await to_pin_screen(pilot)
-    await choose_pin(pilot, pin)
+    if current:
+        await type_into(pilot, "#pin", pin)
+        await pilot.press("enter")
+        await settle(pilot)
+    else:
+        await choose_pin(pilot, pin)
     await pilot.press("enter")  # « Rendez l'écran à l'agent »
     await settle(pilot)
 
 
-async def to_personalised(pilot: KioskPilot, pin: str = HOLDER_PIN) -> None:
+async def to_personalised(
+    pilot: KioskPilot, pin: str = HOLDER_PIN, *, current: bool = False
+) -> None:
     """From the Support step to the end of a successful run."""
-    await start_run(pilot, pin)
+    await start_run(pilot, pin, current=current)
     await shows(pilot, "Support personnalisé et vérifié")
 
 

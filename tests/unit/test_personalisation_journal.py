@@ -22,6 +22,7 @@ from kiosk.domain.personalisation_journal import (
     token_label,
 )
 from kiosk.domain.personalisation_plan import (
+    HOLDER_PIN_LOCKED,
     NOT_BLANK,
     PIN_LOCKED,
     SO_PIN_NEEDED,
@@ -82,6 +83,28 @@ def test_a_renewal_wipes_the_holders_own_token_even_when_its_pin_is_locked() -> 
         REF, None, delivered, locked, wipe=True, so_pin_given=True, reuse_for="CS-2023-000412"
     )
     assert plan == Plan(first_step=Step.INITIALISE, wipe=True)
+
+
+def test_a_renewal_makes_its_key_beside_the_holders_unless_the_agent_wipes_their_token() -> None:
+    renewed = "CS-2023-000412"
+    delivered = TokenRecord(SERIAL, TokenState.DELIVERED, AT, dossier_ref=renewed)
+
+    def plan(attempt: Attempt | None, facts: TokenFacts, wipe: bool = False) -> Plan | Refusal:
+        return plan_run(
+            REF, attempt, delivered, facts, wipe=wipe, so_pin_given=True, reuse_for=renewed
+        )
+
+    assert plan(None, WITH_CERT) == Plan(first_step=Step.GENERATE_KEY, keeps_key_of=renewed)
+    assert plan(None, WITH_CERT, wipe=True) == Plan(first_step=Step.INITIALISE, wipe=True)
+    # the holder's PIN locked: their key cannot be used; the agent may wipe the token
+    locked = replace(READY, user_pin_locked=True)
+    assert plan(None, locked) == Refusal(HOLDER_PIN_LOCKED, wipe_would_help=True)
+    # a run beside their key taken up where it stopped; or abandoned for a wipe
+    beside = _attempt(step=Step.GENERATE_KEY, phase=Phase.FAILED, keeps_key_of=renewed)
+    assert plan(beside, READY) == Plan(first_step=Step.GENERATE_KEY, resume=True)
+    assert plan(beside, READY, wipe=True) == Plan(
+        first_step=Step.INITIALISE, wipe=True, abandon_open_attempt=True
+    )
 
 
 def test_a_defective_token_is_refused_whatever_the_agent_asks() -> None:

@@ -53,6 +53,7 @@ def test_a_token_out_of_service_never_comes_back(state: TokenState) -> None:
 def test_a_delivered_token_is_wiped_only_when_handed_back_for_its_dossiers_renewal() -> None:
     assert TRANSITIONS[TokenState.DELIVERED] == {
         TokenState.WIPED,
+        TokenState.DELIVERED,  # handed over again, to a renewal made beside the holder's key
         TokenState.DEFECTIVE,
         TokenState.LOST,
     }

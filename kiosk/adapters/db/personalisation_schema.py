@@ -46,6 +46,7 @@ personalisation_attempts = Table(
     Column("agent", String(32), nullable=False),
     Column("label", String(32), nullable=False),
     Column("wipe", Boolean, nullable=False),
+    Column("keeps_key_of", String(40), nullable=True),  # a renewal beside the holder's key
     Column("status", String(16), nullable=False),
     Column("step", String(24), nullable=True),
     Column("phase", String(8), nullable=True),

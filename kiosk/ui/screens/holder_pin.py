@@ -46,6 +46,10 @@ CHOOSE_INTRO = (
     "connaissez, l'agent ne le voit pas. Il vous sera demandé à chaque signature."
 )
 CURRENT_INTRO = "Saisissez le code PIN que vous avez choisi pour ce support."
+RENEWAL_INTRO = (
+    "Saisissez le code PIN actuel de votre support : votre nouveau certificat y est créé, "
+    "et l'actuel y reste utilisable jusqu'à ce que vous acceptiez le nouveau."
+)
 NEW_PIN_INTRO = (
     "Choisissez le nouveau code PIN de votre support : il remplace le code bloqué. Vous "
     "seul le connaissez, l'agent ne le voit pas. Il vous sera demandé à chaque signature."
@@ -193,6 +197,8 @@ class PinEntryScreen(HolderPinScreen):
         self.run = run
 
     def intro(self) -> str:
+        if self.run.keeps_holders_key:
+            return RENEWAL_INTRO
         return CHOOSE_INTRO if self.choosing else CURRENT_INTRO
 
     def pin_taken(self, pin: str) -> None:

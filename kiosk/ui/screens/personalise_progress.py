@@ -146,7 +146,9 @@ class PersonaliseProgressScreen(ReaderStepScreen):
             )
             assert personalisation is not None and delivery is not None and media is not None
             if relocate:  # the token got its serial at initialisation: find it again
-                run.token = media.token_in(appointment, run.reader or "")
+                run.token = media.token_in(
+                    appointment, run.reader or "", preferred=run.serial or None
+                )
             # A renewal wipes and personalises again the holder's current token; any other
             # token, and any other dossier, goes the usual way.
             result = (services.renewals or personalisation).personalise(
@@ -207,10 +209,11 @@ class PersonaliseProgressScreen(ReaderStepScreen):
         # Before the holder's PIN is on the token, only an erasure's SO PIN can be refused:
         # the agent's, or the back office's for the holder's current token (a renewal).
         reused = isinstance(run.check, ReusedTokenCheck)
+        holders_key = run.keeps_holders_key  # their PIN, not an SO PIN, was refused
         self.so_pin_refused = (
             isinstance(message.error, PinIncorrectError)
             and (run.wipe or reused)
-            and not run.pin_on_token
+            and not (run.pin_on_token or holders_key)
         )
         if self.so_pin_refused:
             run.so_pin.forget()
@@ -223,7 +226,12 @@ class PersonaliseProgressScreen(ReaderStepScreen):
         text = (
             UNEXPECTED
             if message.error is None
-            else failure_advice(message.error, so_pin_refused=self.so_pin_refused, reused=reused)
+            else failure_advice(
+                message.error,
+                so_pin_refused=self.so_pin_refused,
+                reused=reused,
+                holders_key=holders_key,
+            )
         )
         self.status.show(text, Kind.ERROR)
         self.refresh_bindings()

@@ -29,12 +29,13 @@ from kiosk.domain.errors import KioskError
 from kiosk.domain.token_ports import TokenInfo
 from kiosk.services.appointment import EndReason
 from kiosk.services.personalisation import TokenCheck
+from kiosk.services.renewal import ReusedTokenCheck
 from kiosk.ui.appointment_flow import UNEXPECTED, AppointmentFlow, ReturnToLookup
 from kiosk.ui.reader_step import SIMULATE_KEYS, ReaderStepScreen
 from kiosk.ui.reader_watch import INSERT, CardChanged, card_text
 from kiosk.ui.screens.appointment_screen import END_APPOINTMENT
 from kiosk.ui.screens.holder_cue import TO_HOLDER, HolderCueScreen
-from kiosk.ui.screens.wipe_token import WipeTokenScreen
+from kiosk.ui.screens.wipe_token import WipeTokenScreen, wipe_holders_token
 from kiosk.ui.token_run import TokenRun
 from kiosk.ui.token_words import check_verdict, token_facts
 from kiosk.ui.widgets.progress_header import Step
@@ -127,7 +128,8 @@ class TokenInsertScreen(ReaderStepScreen):
         if action == "go_on":
             return check is not None and check.refusal is None and not self.busy
         if action == "wipe":
-            return check is not None and check.wipe_would_help and not self.run.wipe
+            offered = (check is not None and check.wipe_would_help) or self.run.keeps_holders_key
+            return offered and not self.run.wipe
         if action == "read_again":
             return self._card_in and not self.busy
         if action == "back_to_lookup":
@@ -172,10 +174,16 @@ class TokenInsertScreen(ReaderStepScreen):
         services, appointment = self.flow.services, self.flow.appointment
         try:
             assert services.media is not None and services.personalisation is not None
-            token = services.media.token_in(appointment, reader, another=another)
             # A renewal knows the holder's current token (to reuse); the renewal service
             # sends any other token, and any other dossier, the usual way.
-            checker = services.renewals or services.personalisation
+            renewals = services.renewals
+            holders = (
+                None
+                if another or renewals is None
+                else renewals.reusable_token(appointment.reference)
+            )
+            token = services.media.token_in(appointment, reader, another=another, preferred=holders)
+            checker = renewals or services.personalisation
             check = checker.check_token(appointment, token.serial, wipe=wipe)
         except KioskError as exc:
             self.post_message(self.Refused(generation, exc.message))
@@ -210,6 +218,9 @@ class TokenInsertScreen(ReaderStepScreen):
     def action_wipe(self) -> None:
         token = self.run.token
         if token is None or self.check_action("wipe", ()) is not True:
+            return
+        if isinstance(self.run.check, ReusedTokenCheck):  # the back office has its SO PIN
+            self.app.push_screen(wipe_holders_token(), self._wipe_answered)
             return
         self.app.push_screen(WipeTokenScreen(token, self.run.so_pin), self._wipe_answered)
 

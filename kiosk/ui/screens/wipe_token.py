@@ -18,6 +18,7 @@ from textual.widgets import Footer, Label, Static
 
 from kiosk.domain.token_ports import TokenInfo
 from kiosk.ui.safe_text import neutralise
+from kiosk.ui.screens.confirm import ConfirmScreen
 from kiosk.ui.token_run import HeldSecret
 from kiosk.ui.widgets.secret_input import SecretInput
 from kiosk.ui.widgets.status_line import Kind, StatusLine
@@ -74,3 +75,17 @@ class WipeTokenScreen(ModalScreen[bool]):
         self.query_one("#so-pin", SecretInput).clear_secret()
         self._so_pin.forget()
         self.dismiss(False)
+
+
+def wipe_holders_token() -> ConfirmScreen:
+    """The holder's own token, taken back by a renewal: the back office gives its SO PIN;
+    the agent only decides (the holder's PIN forgotten or locked)."""
+    return ConfirmScreen(
+        "Effacer le support du titulaire ?",
+        "Sa clé et son certificat actuels seront détruits avant que le nouveau certificat "
+        "n'existe ; le code PIN administrateur vient du back-office, et le titulaire "
+        "choisira un nouveau code PIN. À ne faire que si son code PIN actuel est oublié "
+        "ou bloqué.",
+        "oui, effacer le support",
+        "revenir au support",
+    )
