@@ -175,8 +175,8 @@ def journeys_to_try(
     renewed = by_journey.get(RENEWED)
     if renewal is not None and renewed is not None:
         lines.append(
-            f"  {'':<20} sur son support actuel n° {renewed.token_serial} : code PIN "
-            f"{RENEWED_PIN} (oublié : F4 efface le support)"
+            f"  {'':<20} sur son support n° {renewed.token_serial} : code PIN "
+            f"{RENEWED_PIN} (oublié : F4 l'efface)"
         )
     lines.append("  Passeports (MRZ, étape Identité) et réponses aux questions :")
     for journey in (PIN_UNBLOCK, REVOCATION, RENEWAL):

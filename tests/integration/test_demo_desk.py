@@ -74,7 +74,7 @@ def printed(text: str) -> dict[str, Any]:
     unblock = re.search(r"Débloquer le PIN\s+(\S+).*\n\s+n° de série : (\S+)", block)
     revoke = re.search(r"Révoquer\s+(\S+).*\n\s+n° de série : (\S+)", block)
     renewal = re.search(
-        r"Renouvellement\s+(\S+)(?:.*\n)+?\s+sur son support actuel n° (\S+) : code PIN (\d+)",
+        r"Renouvellement\s+(\S+)(?:.*\n)+?\s+sur son support n° (\S+) : code PIN (\d+)",
         block,
     )
     declined = re.search(

@@ -193,6 +193,7 @@ async def test_the_holders_current_token_is_reused_when_the_product_allows_it(
         await pilot.press("enter")  # « Rendez l'écran à l'agent »
         await settle(pilot)
         await shows(pilot, "Support personnalisé et vérifié")
+        assert said(app).count("déjà fait (support du titulaire)") == 2  # init, PIN
         assert old_key in holders.keys and len(holders.keys) == 2  # theirs until accepted
         await to_receipt(pilot)
         shown = said(app)

@@ -127,7 +127,7 @@ class PersonaliseProgressScreen(ReaderStepScreen):
         self.failure, self.failed, self.so_pin_refused = None, False, False
         self.busy = True
         self.proposed_end = None
-        self.steps.begin()
+        self.steps.begin("support du titulaire" if self.run.keeps_holders_key else "reprise")
         self.status.show(RUNNING, Kind.BUSY)
         self.refresh_bindings()
         self._attempts += 1

@@ -52,6 +52,7 @@ class StepProgressView(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
         self._rows = {step: _Row() for step in Step}
+        self._earlier = "reprise"
         self._current: tuple[Step, float] | None = None  # the running step, since when
         self._total: float | None = None  # the run's total at the last report
         self._reported_at = 0.0
@@ -60,8 +61,10 @@ class StepProgressView(Static):
         self.set_interval(TICK_SECONDS, self._tick)
         self.update(self.render_steps())
 
-    def begin(self) -> None:
-        """A new run (or a retry): every step waits again, the total restarts."""
+    def begin(self, earlier: str = "reprise") -> None:
+        """A new run (or a retry): every step waits again, the total restarts. ``earlier``
+        says why a step it skips was done before (taken up; the holder's own token)."""
+        self._earlier = earlier
         self._rows = {step: _Row() for step in Step}
         self._current = None
         self._total = None
@@ -132,7 +135,7 @@ class StepProgressView(Static):
                 " ✗ ", (label, "bold"), (f"échec après {seconds(row.elapsed or 0.0)}", "bold")
             )
         if row.state is RowState.EARLIER:
-            return Text.assemble(" ✓ ", label, ("déjà fait (reprise)", "dim"))
+            return Text.assemble(" ✓ ", label, (f"déjà fait ({self._earlier})", "dim"))
         return Text.assemble(" · ", (label, "dim"), ("à venir", "dim"))
 
     def _total_line(self, now: float) -> Text:
