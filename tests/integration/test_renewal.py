@@ -23,12 +23,16 @@ from kiosk.domain.certificates import (
 )
 from kiosk.domain.dossier_state import DossierState
 from kiosk.domain.errors import DeviceError, StateError
-from kiosk.domain.personalisation_journal import AttemptStatus, RevocationStatus
+from kiosk.domain.personalisation_journal import AttemptStatus, Delivery, RevocationStatus
 from kiosk.domain.receipt import receipt_lines
 from kiosk.domain.renewal import RenewalLink
 from kiosk.domain.token_register import TokenState
-from kiosk.services.appointment import EndReason
-from kiosk.services.personalisation import TokenRefusedError
+from kiosk.services.appointment import Appointment, EndReason
+from kiosk.services.personalisation import (
+    PersonalisationResult,
+    PersonalisationService,
+    TokenRefusedError,
+)
 from kiosk.services.renewal import RenewalService, ReusedTokenCheck
 from tests.integration.crl_env import (
     ca_copy,
@@ -135,6 +139,23 @@ def test_a_renewal_on_a_new_token_revokes_the_old_certificate_once_accepted(
     assert len(world.revocations(renewing.previous)) == 1
 
 
+def handed_over(
+    renewing: Renewing, adapter: Pkcs11TokenAdapter, result: PersonalisationResult, tmp: Path
+) -> None:
+    """The holder's token, after the acceptance: the renewal's certificate on it, the token
+    delivered for the renewal with its SO PIN escrowed for it, the old certificate
+    revoked in the CRL openssl checks."""
+    token, world = renewing.old_token, renewing.journeys.world
+    assert adapter.read_certificate(token, result.key_id) == result.certificate.cert_der
+    record = world.record(token)
+    assert record is not None and record.state is TokenState.DELIVERED
+    assert record.dossier_ref == renewing.renewal
+    assert record.escrow is not None and f"dossier={renewing.renewal}" in record.escrow.context
+    assert world.dossier_state(renewing.previous) is DossierState.REVOKED
+    old = verify_with_crl(renewing.folder, renewing.old_der, tmp)
+    assert "certificate revoked" in old.stdout + old.stderr
+
+
 def test_a_renewal_on_the_holders_token_keeps_their_key_until_the_new_one_is_accepted(
     renewing: Renewing, token_adapter: Pkcs11TokenAdapter, softhsm: SoftHsm, tmp_path: Path
 ) -> None:
@@ -169,14 +190,7 @@ def test_a_renewal_on_the_holders_token_keeps_their_key_until_the_new_one_is_acc
     objects = token_objects(softhsm, token, USER_PIN)
     assert [i for k, i in objects if k == "Private Key Object"] == [result.key_id.hex()]
     assert old.key_id.hex() not in {i for _, i in objects}  # key pair and certificate gone
-    assert token_adapter.read_certificate(token, result.key_id) == result.certificate.cert_der
-    record = journeys.world.record(token)
-    assert record is not None and record.state is TokenState.DELIVERED
-    assert record.dossier_ref == renewing.renewal
-    assert record.escrow is not None and f"dossier={renewing.renewal}" in record.escrow.context
-    assert journeys.world.dossier_state(renewing.previous) is DossierState.REVOKED
-    revoked = verify_with_crl(renewing.folder, renewing.old_der, tmp_path)
-    assert "certificate revoked" in revoked.stdout + revoked.stderr
+    handed_over(renewing, token_adapter, result, tmp_path)
     events = journeys.events(renewing.renewal)
     started = next(d for e, _, d in events if e == "personalisation.started")
     assert started["wipe"] is False and started["keeps_key_of"] == renewing.previous
@@ -186,10 +200,12 @@ def test_a_renewal_on_the_holders_token_keeps_their_key_until_the_new_one_is_acc
     assert discarded[0][1]["key_ids"] == old.key_id.hex()
 
 
-def test_a_renewal_beside_the_holders_key_that_fails_leaves_their_certificate_working(
-    renewing: Renewing, token_adapter: Pkcs11TokenAdapter, tmp_path: Path
-) -> None:
-    journeys, token = renewing.journeys, renewing.old_token
+def refused_renewal(
+    renewing: Renewing,
+) -> tuple[PersonalisationService, RenewalService, Appointment, Delivery]:
+    """The renewal's appointment checked, with a CA that refuses every request, the product
+    letting the holder's token be reused: the services, and the delivery renewed."""
+    journeys = renewing.journeys
     journeys.allow_token_reuse("SIGN-p256")
     personalisation = replace(journeys.world, ca=RefusingCa(journeys.world.ca)).service()
     renewals = RenewalService(
@@ -200,6 +216,14 @@ def test_a_renewal_beside_the_holders_key_that_fails_leaves_their_certificate_wo
     with journeys.world.db() as uow:
         old = uow.deliveries.get(renewing.previous)
     assert old is not None
+    return personalisation, renewals, appointment, old
+
+
+def test_a_renewal_beside_the_holders_key_that_fails_leaves_their_certificate_working(
+    renewing: Renewing, token_adapter: Pkcs11TokenAdapter, tmp_path: Path
+) -> None:
+    journeys, token = renewing.journeys, renewing.old_token
+    personalisation, renewals, appointment, old = refused_renewal(renewing)
 
     with pytest.raises(CaRejectedError):
         renewals.personalise(appointment, token, USER_PIN)
@@ -241,14 +265,7 @@ def test_the_agent_may_wipe_the_holders_token_for_the_renewal_instead(
     delivered = journeys.delivery.accept(appointment, result, NEW_PIN, core)
 
     assert delivered.problems == () and result.token_serial == token
-    assert token_adapter.read_certificate(token, result.key_id) == result.certificate.cert_der
-    record = journeys.world.record(token)
-    assert record is not None and record.state is TokenState.DELIVERED
-    assert record.dossier_ref == renewing.renewal
-    assert record.escrow is not None and f"dossier={renewing.renewal}" in record.escrow.context
-    assert journeys.world.dossier_state(renewing.previous) is DossierState.REVOKED
-    old = verify_with_crl(renewing.folder, renewing.old_der, tmp_path)
-    assert "certificate revoked" in old.stdout + old.stderr
+    handed_over(renewing, token_adapter, result, tmp_path)
     types = journeys.event_types(renewing.renewal)
     assert types.index("renewal.token_reuse") < types.index("personalisation.started")
     events = journeys.events(renewing.renewal)
@@ -328,16 +345,7 @@ def test_a_renewal_ended_after_the_wipe_revokes_the_certificate_whose_key_it_era
     renewing: Renewing, token_adapter: Pkcs11TokenAdapter, tmp_path: Path
 ) -> None:
     journeys, token, folder = renewing.journeys, renewing.old_token, renewing.folder
-    journeys.allow_token_reuse("SIGN-p256")
-    personalisation = replace(journeys.world, ca=RefusingCa(journeys.world.ca)).service()
-    renewals = RenewalService(
-        journeys.world.db, personalisation, journeys.world.clock,
-        recovery=journeys.recovery, authority=journeys.authority,
-    )  # fmt: skip
-    appointment = journeys.checked(renewing.renewal)
-    with journeys.world.db() as uow:
-        old = uow.deliveries.get(renewing.previous)
-    assert old is not None
+    personalisation, renewals, appointment, old = refused_renewal(renewing)
 
     with pytest.raises(CaRejectedError):
         renewals.personalise(appointment, token, NEW_PIN, wipe=True)

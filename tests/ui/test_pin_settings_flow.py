@@ -33,6 +33,7 @@ from tests.ui.token_env import (
     take_up_interrupted,
     to_pin_screen,
     to_token_step,
+    type_current_pin,
 )
 
 _FIXTURES = (softhsm, ca_folder)
@@ -122,10 +123,6 @@ async def test_a_run_taken_up_after_the_rules_changed_takes_the_pin_chosen_befor
         assert isinstance(again.screen, PinEntryScreen)
         assert "Saisissez le code PIN que vous avez choisi pour ce support." in said(again)
 
-        await type_into(pilot, "#pin", HOLDER_PIN)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("enter")  # « Rendez l'écran à l'agent »
-        await settle(pilot)
+        await type_current_pin(pilot)
         await shows(pilot, "Support personnalisé et vérifié")
         assert HOLDER_PIN not in screen_text(again)

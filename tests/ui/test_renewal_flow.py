@@ -20,7 +20,6 @@ from kiosk.services.delivery import Delivered
 from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.auditor_home import AuditorHomeScreen
 from kiosk.ui.screens.dossier import DossierScreen
-from kiosk.ui.screens.end_appointment import EndAppointmentScreen
 from kiosk.ui.screens.lookup import LookupScreen
 from kiosk.ui.screens.personalise_progress import PersonaliseProgressScreen
 from kiosk.ui.screens.receipt_view import ReceiptViewScreen, delivered_notice
@@ -62,7 +61,8 @@ from tests.ui.sample_data import (
 )
 from tests.ui.token_env import (
     FAKE_SERIALS,
-    HOLDER_PIN,
+    FakeDevices,
+    end_with_proposed_reason,
     fake_token_app,
     no_pin_anywhere,
     said,
@@ -73,6 +73,7 @@ from tests.ui.token_env import (
     to_pin_screen,
     to_receipt,
     to_token_step,
+    type_current_pin,
     until,
 )
 from tests.unit.receipt_samples import sample_core, sample_receipt
@@ -113,6 +114,21 @@ async def finish_delivery(
     await settle(pilot)
     assert isinstance(pilot.app.screen, LookupScreen)
     return shown
+
+
+async def renewable_on_holders_token(
+    pilot: KioskPilot, desk: AppointmentDesk, devices: FakeDevices
+) -> str:
+    """A first delivery on the holder's token, then its renewal imported, the product
+    letting it reuse that token, which is the only one in the reader: the serial of the
+    certificate to replace."""
+    await to_token_step(pilot, desk)
+    await finish_delivery(pilot)
+    first = desk.last("dossier.delivered", REF_CONVOKED).details["certificate_serial"]
+    import_renewal(desk, renewal_record(REF_CONVOKED))
+    allow_token_reuse(desk)
+    devices.tokens.tokens[1].present = False
+    return str(first)
 
 
 def audited(desk: AppointmentDesk, reference: str) -> list[str]:
@@ -164,12 +180,7 @@ async def test_the_holders_current_token_is_reused_when_the_product_allows_it(
     authority = RecordingAuthority()
     app, desk, devices = renewal_app(tmp_path / "home", authority)
     async with app.run_test(size=(100, 30)) as pilot:
-        await to_token_step(pilot, desk)  # the first delivery, on the holder's token
-        await finish_delivery(pilot)
-        first = desk.last("dossier.delivered", REF_CONVOKED).details["certificate_serial"]
-        import_renewal(desk, renewal_record(REF_CONVOKED))
-        allow_token_reuse(desk)
-        devices.tokens.tokens[1].present = False  # the holder brought their token only
+        first = await renewable_on_holders_token(pilot, desk, devices)
 
         assert await renewal_section(pilot) == {
             "Renouvelle": f"dossier {REF_CONVOKED}",
@@ -187,11 +198,7 @@ async def test_the_holders_current_token_is_reused_when_the_product_allows_it(
         shown = " ".join(said(app).split())
         assert "l'actuel y reste utilisable jusqu'à ce que vous acceptiez le nouveau" in shown
         assert not app.screen.query("#pin-confirm")  # typed once, as they have had it
-        await type_into(pilot, "#pin", HOLDER_PIN)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("enter")  # « Rendez l'écran à l'agent »
-        await settle(pilot)
+        await type_current_pin(pilot)
         await shows(pilot, "Support personnalisé et vérifié")
         assert said(app).count("déjà fait (support du titulaire)") == 2  # init, PIN
         assert old_key in holders.keys and len(holders.keys) == 2  # theirs until accepted
@@ -221,12 +228,7 @@ async def test_a_holder_whose_pin_is_locked_renews_on_their_own_token(tmp_path: 
     authority = RecordingAuthority()
     app, desk, devices = renewal_app(tmp_path / "home", authority)
     async with app.run_test(size=(100, 30)) as pilot:
-        await to_token_step(pilot, desk)
-        await finish_delivery(pilot)
-        first = desk.last("dossier.delivered", REF_CONVOKED).details["certificate_serial"]
-        import_renewal(desk, renewal_record(REF_CONVOKED))
-        allow_token_reuse(desk)
-        devices.tokens.tokens[1].present = False
+        first = await renewable_on_holders_token(pilot, desk, devices)
         devices.tokens.tokens[0].tries_left = 0  # three years on, the PIN is forgotten
 
         await renewal_identified(pilot, REF_CONVOKED, login=False)
@@ -250,12 +252,7 @@ async def test_a_renewal_ended_after_wiping_the_holders_token_revokes_the_old_ce
     authority = RecordingAuthority()
     app, desk, devices = renewal_app(tmp_path / "home", authority)
     async with app.run_test(size=(100, 30)) as pilot:
-        await to_token_step(pilot, desk)
-        await finish_delivery(pilot)
-        first = desk.last("dossier.delivered", REF_CONVOKED).details["certificate_serial"]
-        import_renewal(desk, renewal_record(REF_CONVOKED))
-        allow_token_reuse(desk)
-        devices.tokens.tokens[1].present = False
+        first = await renewable_on_holders_token(pilot, desk, devices)
         devices.ca.fail_next()  # the CA fails once the holder's token is wiped
 
         await renewal_identified(pilot, REF_CONVOKED, login=False)
@@ -264,12 +261,7 @@ async def test_a_renewal_ended_after_wiping_the_holders_token_revokes_the_old_ce
         await start_run(pilot)
         await until(pilot, lambda: "Erreur" in said(app), "the CA's failure")
         assert authority.revoked == []  # the run may still be taken up: nothing revoked
-        await pilot.press("f9")
-        await settle(pilot)
-        assert isinstance(app.screen, EndAppointmentScreen)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, LookupScreen)
+        await end_with_proposed_reason(pilot)
         notice = " ".join(status_text(app.screen, "#lookup-status").split())
 
     assert (
@@ -347,13 +339,9 @@ async def test_a_holders_token_refusing_the_back_offices_so_pin_asks_for_another
 ) -> None:
     app, desk, devices = renewal_app(tmp_path / "home")
     async with app.run_test(size=(100, 30)) as pilot:
-        await to_token_step(pilot, desk)
-        await finish_delivery(pilot)
-        import_renewal(desk, renewal_record(REF_CONVOKED))
-        allow_token_reuse(desk)
+        await renewable_on_holders_token(pilot, desk, devices)
         holders = devices.tokens.tokens[0]
         holders.so_pin = "changé-hors-du-kiosque"  # the escrow no longer matches the token
-        devices.tokens.tokens[1].present = False
 
         await renewal_identified(pilot, REF_CONVOKED, login=False)
         await shows(pilot, "Support actuel du titulaire")

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from kiosk.domain.dossier_state import DossierState
-from kiosk.ui.screens.end_appointment import EndAppointmentScreen
 from kiosk.ui.screens.holder_cue import HolderCueScreen
 from kiosk.ui.screens.holder_pin import PinEntryScreen
 from kiosk.ui.screens.lookup import LookupScreen
@@ -33,6 +32,7 @@ from tests.ui.token_env import (
     DELIVERED,
     HOLDER_PIN,
     choose_pin,
+    end_with_proposed_reason,
     fake_token_app,
     no_pin_anywhere,
     said,
@@ -169,10 +169,5 @@ async def test_without_its_pki_the_kiosk_says_why_and_offers_to_end(tmp_path: Pa
         assert "F9 : terminer le rendez-vous" in shown
         await pilot.press("enter")
         assert isinstance(app.screen, TokenInsertScreen)
-        await pilot.press("f9")
-        await settle(pilot)
-        assert isinstance(app.screen, EndAppointmentScreen)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, LookupScreen)
+        await end_with_proposed_reason(pilot)
     assert desk.kinds()[-1] == ("appointment.end", "aborted")

@@ -37,7 +37,9 @@ from kiosk.services.medium import MediumService
 from kiosk.services.personalisation import PersonalisationService
 from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.acceptance import AcceptanceScreen
+from kiosk.ui.screens.end_appointment import EndAppointmentScreen
 from kiosk.ui.screens.holder_cue import HolderCueScreen
+from kiosk.ui.screens.lookup import LookupScreen
 from kiosk.ui.screens.receipt_view import ReceiptViewScreen
 from kiosk.ui.widgets.secret_input import SecretInput
 from kiosk.ui.widgets.status_line import StatusLine
@@ -242,13 +244,31 @@ async def start_run(pilot: KioskPilot, pin: str = HOLDER_PIN, *, current: bool =
     holder's token typed once), the screen back to the agent, where the run goes on."""
     await to_pin_screen(pilot)
     if current:
-        await type_into(pilot, "#pin", pin)
-        await pilot.press("enter")
-        await settle(pilot)
-    else:
-        await choose_pin(pilot, pin)
+        await type_current_pin(pilot, pin)
+        return
+    await choose_pin(pilot, pin)
     await pilot.press("enter")  # « Rendez l'écran à l'agent »
     await settle(pilot)
+
+
+async def type_current_pin(pilot: KioskPilot, pin: str = HOLDER_PIN) -> None:
+    """On the PIN screen asking for the PIN already on the token: typed once, Entrée, the
+    screen back to the agent."""
+    await type_into(pilot, "#pin", pin)
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("enter")  # « Rendez l'écran à l'agent »
+    await settle(pilot)
+
+
+async def end_with_proposed_reason(pilot: KioskPilot) -> None:
+    """F9, then Entrée on the reason the dialog proposes: back on the lookup screen."""
+    await pilot.press("f9")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, EndAppointmentScreen)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, LookupScreen)
 
 
 async def to_personalised(
